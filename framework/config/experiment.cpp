@@ -1,0 +1,190 @@
+#include "config/experiment.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "util/stable_hash.h"
+
+namespace gansweep {
+namespace {
+
+// Reads settings, falling back to the registry's defaults.
+class SettingsReader {
+ public:
+  SettingsReader(const Assignment& settings, const std::string& file)
+      : settings_(settings), file_(file) {}
+
+  const ParamValue& value(const std::string& path) const {
+    const auto it = settings_.find(path);
+    if (it != settings_.end()) return it->second.value;
+    const ParamSpec* spec = find_parameter(path);
+    if (spec == nullptr || !spec->default_value) {
+      throw ConfigError(file_, {}, path, "missing: this key has no default and must be given");
+    }
+    return *spec->default_value;
+  }
+
+  bool given(const std::string& path) const { return settings_.count(path) > 0; }
+
+  std::int64_t integer(const std::string& path) const {
+    return std::get<std::int64_t>(value(path));
+  }
+  double real(const std::string& path) const { return std::get<double>(value(path)); }
+  const std::string& text(const std::string& path) const {
+    return std::get<std::string>(value(path));
+  }
+
+  // Position of a written value, for cross-key errors.
+  SourcePosition position(const std::string& path) const {
+    const auto it = settings_.find(path);
+    return it == settings_.end() ? SourcePosition{} : it->second.position;
+  }
+
+  [[noreturn]] void fail(const std::string& path, const std::string& message) const {
+    throw ConfigError(file_, position(path), path, message);
+  }
+
+ private:
+  const Assignment& settings_;
+  const std::string& file_;
+};
+
+bool has_batch_norm(const Experiment& e) {
+  return e.model_kind == ModelKind::kDcgan;
+}
+
+}  // namespace
+
+Experiment resolve_experiment(const Assignment& settings, const std::string& file) {
+  const SettingsReader r(settings, file);
+  Experiment e;
+  e.data_kind = *parse_data_kind(r.text("data.kind"));
+  e.data_path = r.text("data.path");
+
+  e.model_kind = *parse_model_kind(r.text("model.kind"));
+  e.hidden = r.integer("model.hidden");
+  e.depth = r.integer("model.depth");
+  e.z_dim = r.integer("model.z_dim");
+  e.width = r.integer("model.width");
+
+  e.steps = r.integer("train.steps");
+  e.batch = r.integer("train.batch");
+  e.loss = *parse_loss_kind(r.text("train.loss"));
+  e.lr = r.real("train.lr");
+  e.lr_g = r.given("train.lr_g") ? r.real("train.lr_g") : e.lr;
+  e.lr_d = r.given("train.lr_d") ? r.real("train.lr_d") : e.lr;
+  e.beta1 = r.real("train.beta1");
+  e.beta2 = r.real("train.beta2");
+  e.d_steps = r.integer("train.d_steps");
+  e.g_steps = r.integer("train.g_steps");
+  e.seed = static_cast<std::uint64_t>(r.integer("train.seed"));
+  e.gp_lambda = r.real("train.gp_lambda");
+  e.device = r.text("train.device");
+
+  e.log_every = r.integer("log.every");
+  e.eval_every = r.integer("log.eval_every");
+  e.layer_every = r.integer("log.layer_every");
+  e.eval_samples = r.integer("log.eval_samples");
+  e.sample_count = r.integer("log.sample_count");
+
+  if (e.model_kind == ModelKind::kDcgan && is_toy_data(e.data_kind)) {
+    r.fail("model.kind",
+           fmt::format("dcgan generates 28x28 images and needs data.kind fashion_mnist, not "
+                       "{}; use model.kind mlp for 2-D data",
+                       name_of(e.data_kind)));
+  }
+  if (has_batch_norm(e) && e.batch < 2) {
+    r.fail("train.batch", "the dcgan's batch norm needs a batch of at least 2");
+  }
+  if (e.device != "auto" && e.device != "cpu" && e.device != "cuda" &&
+      e.device.rfind("cuda:", 0) != 0) {
+    r.fail("train.device",
+           fmt::format("unknown device '{}'; expected auto, cpu, cuda or cuda:N", e.device));
+  }
+  if (e.device.rfind("cuda:", 0) == 0) {
+    const std::string index = e.device.substr(5);
+    if (index.empty() || index.size() > 3 ||
+        !std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      r.fail("train.device", fmt::format("'{}' is not cuda:N with N a device number", e.device));
+    }
+  }
+  return e;
+}
+
+std::string canonical_settings(const Experiment& e) {
+  std::vector<std::pair<std::string, ParamValue>> items;
+  const auto add = [&](const std::string& path, ParamValue value) {
+    items.emplace_back(path, std::move(value));
+  };
+  add("data.kind", std::string(name_of(e.data_kind)));
+  add("model.kind", std::string(name_of(e.model_kind)));
+  if (e.model_kind == ModelKind::kMlp) {
+    add("model.hidden", e.hidden);
+    add("model.depth", e.depth);
+  } else {
+    add("model.width", e.width);
+  }
+  add("model.z_dim", e.z_dim);
+  add("train.steps", e.steps);
+  add("train.batch", e.batch);
+  add("train.loss", std::string(name_of(e.loss)));
+  add("train.lr_g", e.lr_g);
+  add("train.lr_d", e.lr_d);
+  add("train.beta1", e.beta1);
+  add("train.beta2", e.beta2);
+  add("train.d_steps", e.d_steps);
+  add("train.g_steps", e.g_steps);
+  add("train.seed", static_cast<std::int64_t>(e.seed));
+  if (e.loss == LossKind::kWassersteinGp) add("train.gp_lambda", e.gp_lambda);
+  add("log.every", e.log_every);
+  add("log.eval_every", e.eval_every);
+  add("log.layer_every", e.layer_every);
+  if (is_toy_data(e.data_kind)) add("log.eval_samples", e.eval_samples);
+  add("log.sample_count", e.sample_count);
+
+  std::sort(items.begin(), items.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string json = "{";
+  for (const auto& [path, value] : items) {
+    // The effective learning rates default to train.lr's default.
+    const std::string default_path =
+        (path == "train.lr_g" || path == "train.lr_d") ? "train.lr" : path;
+    const ParamSpec* spec = find_parameter(default_path);
+    if (spec != nullptr && spec->default_value && *spec->default_value == value &&
+        path != "data.kind") {
+      continue;
+    }
+    if (json.size() > 1) json += ',';
+    json += nlohmann::json(path).dump() + ':' + value_to_json(value);
+  }
+  return json + "}";
+}
+
+std::string run_key_of(const Experiment& experiment) {
+  return stable_hash_hex(canonical_settings(experiment));
+}
+
+std::string full_config_json(const Experiment& e) {
+  nlohmann::ordered_json j;
+  j["data"] = {{"kind", name_of(e.data_kind)}, {"path", e.data_path}};
+  j["model"] = {{"kind", name_of(e.model_kind)},
+                {"hidden", e.hidden},
+                {"depth", e.depth},
+                {"z_dim", e.z_dim},
+                {"width", e.width}};
+  j["train"] = {{"steps", e.steps},     {"batch", e.batch},         {"loss", name_of(e.loss)},
+                {"lr", e.lr},           {"lr_g", e.lr_g},           {"lr_d", e.lr_d},
+                {"beta1", e.beta1},     {"beta2", e.beta2},         {"d_steps", e.d_steps},
+                {"g_steps", e.g_steps}, {"seed", e.seed},           {"gp_lambda", e.gp_lambda},
+                {"device", e.device}};
+  j["log"] = {{"every", e.log_every},
+              {"eval_every", e.eval_every},
+              {"layer_every", e.layer_every},
+              {"eval_samples", e.eval_samples},
+              {"sample_count", e.sample_count}};
+  return j.dump();
+}
+
+}  // namespace gansweep

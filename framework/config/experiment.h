@@ -1,0 +1,66 @@
+// One run's resolved settings, typed, with defaults applied and every
+// cross-key rule checked; and the canonical form that names the run.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/choices.h"
+#include "config/sweep_definition.h"
+
+namespace gansweep {
+
+struct Experiment {
+  DataKind data_kind = DataKind::kRing8;
+  std::string data_path;
+
+  ModelKind model_kind = ModelKind::kMlp;
+  std::int64_t hidden = 0;
+  std::int64_t depth = 0;
+  std::int64_t z_dim = 0;
+  std::int64_t width = 0;
+
+  std::int64_t steps = 0;
+  std::int64_t batch = 0;
+  LossKind loss = LossKind::kNonSaturating;
+  double lr = 0;    // as written; lr_g and lr_d are the effective rates
+  double lr_g = 0;
+  double lr_d = 0;
+  double beta1 = 0;
+  double beta2 = 0;
+  std::int64_t d_steps = 0;
+  std::int64_t g_steps = 0;
+  std::uint64_t seed = 0;
+  double gp_lambda = 0;
+  std::string device;
+
+  std::int64_t log_every = 0;
+  std::int64_t eval_every = 0;
+  std::int64_t layer_every = 0;
+  std::int64_t eval_samples = 0;
+  std::int64_t sample_count = 0;
+};
+
+// Applies defaults and checks the rules that involve several keys (a DCGAN
+// needs image data, batch norm needs two samples, ...). Errors point at the
+// offending value's position in `file` when it was written there.
+Experiment resolve_experiment(const Assignment& settings, const std::string& file);
+
+// The settings that decide what a run computes and records, with effective
+// values (train.lr_g rather than the train.lr shorthand), leaving out keys
+// at their defaults and keys the run does not use (gp_lambda outside
+// wasserstein_gp, MLP sizes of a DCGAN), as one canonical JSON object with
+// sorted keys. Device, threads and paths are not part of it.
+std::string canonical_settings(const Experiment& experiment);
+
+// 16 hex digits: the stable hash of canonical_settings.
+std::string run_key_of(const Experiment& experiment);
+
+// Every setting with its effective value, defaults and execution keys
+// included, as a JSON object nested by section: what `runs.config_json`
+// stores.
+std::string full_config_json(const Experiment& experiment);
+
+}  // namespace gansweep

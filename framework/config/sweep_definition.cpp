@@ -1,0 +1,226 @@
+#include "config/sweep_definition.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "config/strict_yaml.h"
+#include "util/text.h"
+
+namespace gansweep {
+namespace {
+
+class SweepParser {
+ public:
+  SweepParser(std::string_view text, std::string file) : text_(text), file_(std::move(file)) {}
+
+  SweepDefinition parse() {
+    SweepDefinition sweep;
+    sweep.file = file_;
+    sweep.text = std::string(text_);
+    const YAML::Node root = parse_yaml_strict(text_, file_);
+    if (!root.IsMap()) {
+      throw ConfigError(file_, position_of(root), "",
+                        fmt::format("expected a mapping with data:, model:, train:, ... at "
+                                    "the top of a sweep file, found {}",
+                                    describe_node(root)));
+    }
+    for (const auto& entry : root) {
+      const std::string key = entry.first.Scalar();
+      const YAML::Node& value = entry.second;
+      if (key == "name") {
+        sweep.name = parse_name(value);
+      } else if (key == "sweep") {
+        sweep.axes = parse_axes(value);
+      } else if (key == "data" || key == "model" || key == "train" || key == "log") {
+        parse_section(key, value, &sweep.base);
+      } else {
+        throw unknown_key(entry.first, key, top_level_keys());
+      }
+    }
+    if (sweep.name.empty()) sweep.name = default_name();
+    check_swept_keys(sweep);
+    return sweep;
+  }
+
+ private:
+  ConfigError unknown_key(const YAML::Node& key_node, const std::string& path,
+                          const std::vector<std::string>& candidates) const {
+    std::string suggestion = closest_match(path, candidates);
+    // Suggest the short key within the same section: "steps", not "train.steps".
+    const auto dot = path.rfind('.');
+    if (!suggestion.empty() && dot != std::string::npos &&
+        suggestion.compare(0, dot + 1, path, 0, dot + 1) == 0) {
+      suggestion = suggestion.substr(dot + 1);
+    }
+    return ConfigError(file_, position_of(key_node), path,
+                       suggestion.empty()
+                           ? std::string("unknown key")
+                           : fmt::format("unknown key; did you mean '{}'?", suggestion));
+  }
+
+  std::string parse_name(const YAML::Node& node) const {
+    if (!node.IsScalar() || node.Scalar().empty()) {
+      throw ConfigError(file_, position_of(node), "name",
+                        fmt::format("expected the sweep's name as text, found {}",
+                                    describe_node(node)));
+    }
+    // Read as text whatever it looks like: `name: no` is the name "no".
+    return node.Scalar();
+  }
+
+  std::string default_name() const {
+    std::string stem = std::filesystem::path(file_).stem().string();
+    return stem.empty() ? "sweep" : stem;
+  }
+
+  void parse_section(const std::string& section, const YAML::Node& node, Assignment* out) {
+    if (node.IsNull()) return;  // "train:" with nothing under it
+    if (!node.IsMap()) {
+      throw ConfigError(file_, position_of(node), section,
+                        fmt::format("expected a mapping of settings, found {}",
+                                    describe_node(node)));
+    }
+    for (const auto& entry : node) {
+      const std::string path = section + "." + entry.first.Scalar();
+      const ParamSpec* spec = find_parameter(path);
+      if (spec == nullptr) throw unknown_key(entry.first, path, parameter_paths());
+      (*out)[path] = {parse_parameter(*spec, entry.second, file_), position_of(entry.second)};
+    }
+  }
+
+  std::vector<LocatedValue> parse_axis_values(const ParamSpec& spec, const YAML::Node& key,
+                                              const YAML::Node& list) {
+    if (!list.IsSequence()) {
+      throw ConfigError(file_, position_of(list), spec.path,
+                        fmt::format("expected a list of values to sweep, like [a, b], found {}",
+                                    describe_node(list)));
+    }
+    if (list.size() == 0) {
+      throw ConfigError(file_, position_of(key), spec.path,
+                        "a sweep axis needs at least one value; an empty list would make a "
+                        "sweep of 0 runs");
+    }
+    std::vector<LocatedValue> values;
+    for (const auto& item : list) {
+      values.push_back({parse_parameter(spec, item, file_), position_of(item)});
+    }
+    return values;
+  }
+
+  const ParamSpec& sweepable(const YAML::Node& key_node) const {
+    const std::string path = key_node.Scalar();
+    const ParamSpec* spec = find_parameter(path);
+    if (spec == nullptr) {
+      std::vector<std::string> candidates = parameter_paths();
+      candidates.push_back("zip");
+      throw ConfigError(file_, position_of(key_node), "sweep." + path,
+                        [&] {
+                          const std::string s = closest_match(path, candidates);
+                          return s.empty() ? std::string("unknown key to sweep")
+                                           : fmt::format("unknown key to sweep; did you mean "
+                                                         "'{}'?",
+                                                         s);
+                        }());
+    }
+    if (!spec->identifies_run) {
+      throw ConfigError(file_, position_of(key_node), "sweep." + path,
+                        "cannot be swept: it says where a run executes, not what it is; set "
+                        "it outside sweep: or on the command line");
+    }
+    return *spec;
+  }
+
+  SweepAxis parse_zip_group(const YAML::Node& group) {
+    if (!group.IsMap() || group.size() == 0) {
+      throw ConfigError(file_, position_of(group), "sweep.zip",
+                        fmt::format("expected a mapping of keys to equally long lists, found {}",
+                                    describe_node(group)));
+    }
+    SweepAxis axis;
+    SourcePosition first_position;
+    for (const auto& entry : group) {
+      const ParamSpec& spec = sweepable(entry.first);
+      auto values = parse_axis_values(spec, entry.first, entry.second);
+      if (!axis.values.empty() && values.size() != axis.size()) {
+        throw ConfigError(
+            file_, position_of(entry.second), "sweep.zip." + spec.path,
+            fmt::format("has {} values but {} has {}: the lists of a zip group go together "
+                        "value by value and must be equally long",
+                        values.size(), axis.paths.front(), axis.size()));
+      }
+      axis.paths.push_back(spec.path);
+      axis.values.push_back(std::move(values));
+    }
+    return axis;
+  }
+
+  std::vector<SweepAxis> parse_axes(const YAML::Node& node) {
+    std::vector<SweepAxis> axes;
+    if (node.IsNull()) return axes;
+    if (!node.IsMap()) {
+      throw ConfigError(file_, position_of(node), "sweep",
+                        fmt::format("expected a mapping of keys to lists of values, found {}",
+                                    describe_node(node)));
+    }
+    for (const auto& entry : node) {
+      if (entry.first.Scalar() == "zip") {
+        // One group as a mapping, or several as a list of mappings.
+        if (entry.second.IsSequence()) {
+          for (const auto& group : entry.second) axes.push_back(parse_zip_group(group));
+        } else {
+          axes.push_back(parse_zip_group(entry.second));
+        }
+        continue;
+      }
+      const ParamSpec& spec = sweepable(entry.first);
+      SweepAxis axis;
+      axis.paths.push_back(spec.path);
+      axis.values.push_back(parse_axis_values(spec, entry.first, entry.second));
+      axes.push_back(std::move(axis));
+    }
+    return axes;
+  }
+
+  void check_swept_keys(const SweepDefinition& sweep) const {
+    std::set<std::string> seen;
+    for (const auto& axis : sweep.axes) {
+      for (std::size_t k = 0; k < axis.paths.size(); ++k) {
+        if (!seen.insert(axis.paths[k]).second) {
+          throw ConfigError(file_, axis.values[k].front().position, "sweep." + axis.paths[k],
+                            "swept twice (on its own and in a zip group, or in two groups); "
+                            "keep one axis for it");
+        }
+      }
+    }
+  }
+
+  std::string_view text_;
+  std::string file_;
+};
+
+}  // namespace
+
+SweepDefinition parse_sweep_definition(std::string_view text, const std::string& file) {
+  return SweepParser(text, file).parse();
+}
+
+SweepDefinition load_sweep_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::error_code ec;
+    const bool exists = std::filesystem::exists(path, ec);
+    throw ConfigError(path.string(), {}, "",
+                      exists ? "cannot read the sweep file" : "no such sweep file");
+  }
+  if (std::filesystem::is_directory(path)) {
+    throw ConfigError(path.string(), {}, "", "is a folder, expected a sweep file (.yaml)");
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return parse_sweep_definition(buffer.str(), path.string());
+}
+
+}  // namespace gansweep

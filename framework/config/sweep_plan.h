@@ -1,0 +1,41 @@
+// Expands a sweep definition into its runs: every combination of the axes
+// (a zip group counts as one axis), the first axis varying slowest and the
+// last fastest, each resolved, validated and given its run key.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/experiment.h"
+#include "config/sweep_definition.h"
+
+namespace gansweep {
+
+struct PlannedRun {
+  int position = 0;  // index in the plan
+  std::string run_key;
+  Experiment experiment;
+  // (path, value) for each swept key, in axis order.
+  std::vector<std::pair<std::string, ParamValue>> swept;
+};
+
+struct SweepPlan {
+  SweepDefinition definition;
+  std::vector<std::string> swept_paths;  // in axis order
+  std::vector<PlannedRun> runs;
+  // Combinations that resolved to a run already in the plan (for example
+  // gp_lambda swept under a loss that does not use it); each run is kept once.
+  std::size_t duplicates_dropped = 0;
+};
+
+// Refuses (ConfigError) grids above this many combinations before expanding.
+inline constexpr std::size_t kMaxRunsPerSweep = 10'000'000;
+
+SweepPlan plan_sweep(SweepDefinition definition);
+
+// "train.lr" -> "train_lr": the name of a swept key's column in `runs`.
+std::string column_name_of(const std::string& path);
+
+}  // namespace gansweep

@@ -1,0 +1,115 @@
+#include "query/window_summary.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "store/database.h"
+#include "store/result_store.h"
+#include "store/step_columns.h"
+
+namespace gansweep::query {
+
+StepWindow parse_step_window(const std::string& text) {
+  const auto colon = text.find(':');
+  const auto fail = [&] {
+    throw std::invalid_argument(fmt::format(
+        "step window '{}' is not of the form BEGIN:END (half-open, like 0:200)", text));
+  };
+  if (colon == std::string::npos) fail();
+  const auto parse = [&](const std::string& part, std::int64_t fallback) -> std::int64_t {
+    if (part.empty()) return fallback;
+    std::size_t used = 0;
+    std::int64_t value = 0;
+    try {
+      value = std::stoll(part, &used);
+    } catch (const std::exception&) {
+      fail();
+    }
+    if (used != part.size() || value < 0) fail();
+    return value;
+  };
+  StepWindow window{parse(text.substr(0, colon), 0),
+                    parse(text.substr(colon + 1), std::numeric_limits<std::int64_t>::max())};
+  if (window.end <= window.begin) {
+    throw std::invalid_argument(
+        fmt::format("step window '{}' is empty: END must be greater than BEGIN", text));
+  }
+  return window;
+}
+
+double quantile_of_sorted(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return std::nan("");
+  const double position = q * static_cast<double>(sorted.size() - 1);
+  const auto lower = static_cast<std::size_t>(std::floor(position));
+  const auto upper = std::min(lower + 1, sorted.size() - 1);
+  const double fraction = position - static_cast<double>(lower);
+  return sorted[lower] + fraction * (sorted[upper] - sorted[lower]);
+}
+
+std::vector<GroupSummary> summarize_window(const std::filesystem::path& db_path,
+                                           const std::string& metric,
+                                           const std::string& group_by, StepWindow window,
+                                           const std::string& sweep) {
+  // The metric becomes part of the SQL text, so it must be a known column.
+  const auto& columns = store::kStepMetricColumns;
+  if (std::find(columns.begin(), columns.end(), metric) == columns.end()) {
+    std::string known;
+    for (const auto c : columns) known += (known.empty() ? "" : ", ") + std::string(c);
+    throw std::invalid_argument(
+        fmt::format("unknown metric '{}'; expected one of {}", metric, known));
+  }
+  auto db = store::open_database_read_only(db_path);
+  const std::string sql = fmt::format(
+      "SELECT json_extract(r.config_json, ?1) AS grp, s.run_key, s.{} "
+      "FROM steps s JOIN runs r ON r.run_key = s.run_key "
+      "WHERE s.step >= ?2 AND s.step < ?3 "
+      "AND (?4 = '' OR s.run_key IN (SELECT run_key FROM sweep_runs WHERE sweep = ?4))",
+      metric);
+  auto statement = db->prepare(sql, "reading step rows");
+  statement.bind_text(1, "$." + group_by);
+  statement.bind_int64(2, window.begin);
+  statement.bind_int64(3, window.end);
+  statement.bind_text(4, sweep);
+
+  struct Pool {
+    std::set<std::string> runs;
+    std::vector<double> values;
+    std::int64_t skipped = 0;
+  };
+  std::map<std::string, Pool> pools;
+  while (statement.step()) {
+    Pool& pool = pools[statement.column_is_null(0) ? "(unset)" : statement.column_text(0)];
+    pool.runs.insert(statement.column_text(1));
+    // NULL is a NaN that SQLite could not store.
+    const bool is_nan = statement.column_is_null(2);
+    const double value = is_nan ? 0.0 : statement.column_double(2);
+    if (is_nan || !std::isfinite(value)) {
+      ++pool.skipped;
+    } else {
+      pool.values.push_back(value);
+    }
+  }
+
+  std::vector<GroupSummary> summaries;
+  for (auto& [group, pool] : pools) {
+    std::sort(pool.values.begin(), pool.values.end());
+    GroupSummary s;
+    s.group = group;
+    s.runs = static_cast<std::int64_t>(pool.runs.size());
+    s.values = static_cast<std::int64_t>(pool.values.size());
+    s.skipped = pool.skipped;
+    s.median = quantile_of_sorted(pool.values, 0.5);
+    s.q25 = quantile_of_sorted(pool.values, 0.25);
+    s.q75 = quantile_of_sorted(pool.values, 0.75);
+    summaries.push_back(s);
+  }
+  return summaries;
+}
+
+}  // namespace gansweep::query

@@ -1,0 +1,205 @@
+#include "runner/sweep_runner.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "runner/progress.h"
+#include "runner/store_recorder.h"
+#include "store/database.h"
+#include "store/result_store.h"
+#include "train/device.h"
+#include "train/trainer.h"
+#include "util/build_info.h"
+#include "util/text.h"
+
+namespace gansweep {
+namespace {
+
+std::string host_name() {
+  char buffer[256] = {};
+  if (gethostname(buffer, sizeof(buffer) - 1) != 0) return "unknown";
+  return buffer;
+}
+
+store::ColumnValue to_column(const ParamValue& value) {
+  return std::visit(
+      [](const auto& v) -> store::ColumnValue {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          return static_cast<std::int64_t>(v);
+        } else {
+          return v;
+        }
+      },
+      value);
+}
+
+std::vector<store::RunRecord> run_records(const SweepPlan& plan) {
+  std::vector<store::RunRecord> records;
+  records.reserve(plan.runs.size());
+  for (const auto& run : plan.runs) {
+    store::RunRecord record;
+    record.run_key = run.run_key;
+    record.position = run.position;
+    record.config_json = full_config_json(run.experiment);
+    for (const auto& [path, value] : run.swept) {
+      record.swept.emplace_back(column_name_of(path), to_column(value));
+    }
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+// The log says what happened to the system; results go to the database.
+std::shared_ptr<spdlog::logger> make_logger(const std::filesystem::path& db_path) {
+  auto file_sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(
+      db_path.string() + ".log", /*truncate=*/false);
+  auto logger = std::make_shared<spdlog::logger>("gansweep", file_sink);
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S%z [%l] %v");
+  logger->flush_on(spdlog::level::info);
+  return logger;
+}
+
+}  // namespace
+
+std::filesystem::path default_db_path(const std::string& sweep_name) {
+  return std::filesystem::path("results") / (safe_file_name(sweep_name) + ".db");
+}
+
+std::filesystem::path run_directory(const std::filesystem::path& db_path,
+                                    const std::string& run_key) {
+  std::filesystem::path base = db_path;
+  base.replace_extension(".runs");
+  return base / run_key;
+}
+
+SweepOutcome run_sweep(const SweepPlan& plan, const RunnerOptions& options) {
+  // Intra-op threads are process-wide in LibTorch; results are reproducible
+  // for a given thread count, which each run records.
+  at::set_num_threads(options.threads);
+  SweepOutcome outcome;
+  outcome.planned = static_cast<int>(plan.runs.size());
+
+  if (options.db_path.has_parent_path()) {
+    std::filesystem::create_directories(options.db_path.parent_path());
+  }
+  auto store = store::ResultStore::open_for_writing(options.db_path);
+  store::SweepRecord sweep_record{plan.definition.name, plan.definition.file,
+                                  plan.definition.text};
+  store->register_sweep(sweep_record, run_records(plan));
+  const auto statuses = store->run_statuses(plan.definition.name);
+  auto log = make_logger(options.db_path);
+
+  std::vector<const PlannedRun*> to_train;
+  std::int64_t total_steps = 0;
+  for (const auto& run : plan.runs) {
+    const auto status = statuses.at(run.run_key);
+    if (status == store::RunStatus::kDone || status == store::RunStatus::kDiverged) {
+      ++outcome.skipped;
+    } else {
+      to_train.push_back(&run);
+      total_steps += run.experiment.steps;
+    }
+  }
+  log->info("sweep '{}' from {}: {} runs, {} already finished, {} to train; {} thread(s) per run",
+            plan.definition.name, plan.definition.file, outcome.planned, outcome.skipped,
+            to_train.size(), options.threads);
+
+  Progress progress(stderr, options.interactive, static_cast<int>(to_train.size()), total_steps);
+  if (outcome.skipped > 0) {
+    progress.message(fmt::format("{} of {} runs already finished; skipping them",
+                                 outcome.skipped, outcome.planned));
+  }
+
+  for (std::size_t i = 0; i < to_train.size(); ++i) {
+    if (options.stop_requested != nullptr && options.stop_requested->load()) break;
+    const PlannedRun& run = *to_train[i];
+    Experiment experiment = run.experiment;
+    if (options.device) experiment.device = *options.device;
+
+    store::RunEnvironment env;
+    env.threads = options.threads;
+    env.torch_version = TORCH_VERSION;
+    env.host = host_name();
+    env.git_commit = git_commit();
+    env.pid = static_cast<std::int64_t>(getpid());
+
+    progress.run_started(static_cast<int>(i), run.run_key);
+    store::RunOutcome result;
+    std::string device_text = experiment.device;
+    try {
+      const torch::Device device = resolve_device(experiment.device);
+      device_text = device_name(device);
+      env.device = device_text;
+      store->start_run(run.run_key, env);
+      log->info("run {} ({}/{}) started on {}", run.run_key, i + 1, to_train.size(),
+                device_text);
+
+      TrainOptions train_options;
+      train_options.device = device;
+      train_options.stop_requested = options.stop_requested;
+      train_options.on_step = [&](std::int64_t steps) { progress.step(steps); };
+      Trainer trainer(experiment, train_options);
+      StoreRecorder recorder(*store, run.run_key);
+      const TrainResult trained = trainer.train(recorder);
+      result.status = trained.status;
+      result.first_nonfinite_step = trained.first_nonfinite_step;
+      result.steps_done = trained.steps_done;
+      result.train_seconds = trained.seconds;
+      if (trained.status == store::RunStatus::kInterrupted) {
+        result.error = "interrupted by a signal";
+      } else {
+        trainer.save_generator(run_directory(options.db_path, run.run_key) / "generator.pt");
+      }
+    } catch (const store::StoreError&) {
+      throw;  // the database itself is failing: stop the sweep
+    } catch (const std::exception& e) {
+      result.status = store::RunStatus::kFailed;
+      result.error = e.what();
+      if (env.device.empty()) {
+        // Failed before it started (e.g. no GPU): still record why.
+        env.device = device_text;
+        store->start_run(run.run_key, env);
+      }
+    }
+    store->finish_run(run.run_key, result);
+
+    std::string line;
+    switch (result.status) {
+      case store::RunStatus::kDone:
+        ++outcome.done;
+        line = fmt::format("run {}/{} {} done: {} steps in {:.1f} s ({:.0f} steps/s)", i + 1,
+                           to_train.size(), run.run_key, result.steps_done, result.train_seconds,
+                           result.steps_done / std::max(result.train_seconds, 1e-9));
+        break;
+      case store::RunStatus::kDiverged:
+        ++outcome.diverged;
+        line = fmt::format("run {}/{} {} diverged: first non-finite value at step {}", i + 1,
+                           to_train.size(), run.run_key, *result.first_nonfinite_step);
+        break;
+      case store::RunStatus::kInterrupted:
+        ++outcome.interrupted;
+        line = fmt::format("run {}/{} {} interrupted after {} steps", i + 1, to_train.size(),
+                           run.run_key, result.steps_done);
+        break;
+      default:
+        ++outcome.failed;
+        line = fmt::format("run {}/{} {} failed: {}", i + 1, to_train.size(), run.run_key,
+                           result.error);
+        break;
+    }
+    log->info("{}", line);
+    progress.run_finished(line, run.experiment.steps);
+  }
+  progress.finish();
+  log->info("sweep '{}': {} done, {} diverged, {} failed, {} interrupted, {} skipped",
+            plan.definition.name, outcome.done, outcome.diverged, outcome.failed,
+            outcome.interrupted, outcome.skipped);
+  return outcome;
+}
+
+}  // namespace gansweep

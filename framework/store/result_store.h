@@ -1,0 +1,102 @@
+// The result database of a sweep: one SQLite file holding what was asked
+// (sweeps, runs and their resolved settings) and what happened (a row per
+// recorded step, evaluations, per-layer gradient norms, generated samples).
+// The schema is documented in the README and versioned with PRAGMA
+// user_version; opening an older file migrates it forward.
+//
+// Threading: a ResultStore is used by one thread. Several processes may open
+// the same file (WAL mode, busy timeout); each writes its own runs' rows.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "store/records.h"
+
+namespace gansweep::store {
+
+class Database;
+
+class ResultStore {
+ public:
+  // Opens (creating if absent) the database at `path` for writing, creates or
+  // migrates the schema, and switches it to WAL mode. Throws StoreError naming
+  // the path and SQLite's message when the file cannot be opened or is not a
+  // gansweep database of a version this build understands.
+  static std::unique_ptr<ResultStore> open_for_writing(
+      const std::filesystem::path& path);
+  // Opens an existing database read-only (used by `status` and queries);
+  // never creates a file. Throws StoreError when absent or unreadable.
+  static std::unique_ptr<ResultStore> open_read_only(
+      const std::filesystem::path& path);
+
+  ~ResultStore();
+  ResultStore(const ResultStore&) = delete;
+  ResultStore& operator=(const ResultStore&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+
+  // Records a sweep and its runs in one transaction. Runs already present
+  // (same run_key, from this or another sweep) keep their status and rows;
+  // new ones start as queued. Adds a column to `runs` for every swept path not
+  // seen before, and links every run to the sweep in `sweep_runs`.
+  void register_sweep(const SweepRecord& sweep,
+                      const std::vector<RunRecord>& runs);
+
+  // Status of every run of the sweep, keyed by run_key.
+  std::map<std::string, RunStatus> run_statuses(
+      const std::string& sweep_name) const;
+
+  // Summary rows for `gansweep status`, in sweep order.
+  std::vector<RunSummary> run_summaries() const;
+  std::vector<SweepSummary> sweep_summaries() const;
+
+  // Marks a run as running and, in the same transaction, deletes any rows an
+  // earlier, unfinished attempt left (steps, evals, layer_grads, samples), so
+  // that a redone run never holds duplicate or stale rows.
+  void start_run(const std::string& run_key, const RunEnvironment& env);
+
+  // Buffered appends: rows are written in one transaction per flush, which
+  // happens when the buffer holds flush_rows rows or flush_interval has passed
+  // since the last flush, and always in finish_run and flush().
+  void append_step(const std::string& run_key, const StepRow& row);
+  void append_eval(const std::string& run_key, const EvalRow& row);
+  void append_layer_grads(const std::string& run_key,
+                          const std::vector<LayerGradRow>& rows);
+  void append_sample(const std::string& run_key, const SampleRow& row);
+  void flush();
+
+  // Flushes, then records the outcome of a run.
+  void finish_run(const std::string& run_key, const RunOutcome& outcome);
+
+  void set_flush_policy(std::size_t flush_rows,
+                        std::chrono::milliseconds flush_interval);
+
+ private:
+  ResultStore(std::filesystem::path path, std::unique_ptr<Database> db);
+  // Throws StoreError when the store was opened read-only.
+  void require_writable(const char* action) const;
+  // Flushes when the buffer is full or the flush interval has passed.
+  void flush_if_due();
+
+  std::filesystem::path path_;
+  std::unique_ptr<Database> db_;
+  struct Pending;
+  std::unique_ptr<Pending> pending_;
+};
+
+// Opens an existing result database read-only for code that runs its own SQL
+// on it (the query layer), with the same checks as ResultStore::open_read_only:
+// never creates a file, and refuses files that are not gansweep databases of
+// this build's schema version. Throws StoreError naming the path.
+std::unique_ptr<Database> open_database_read_only(const std::filesystem::path& path);
+
+}  // namespace gansweep::store

@@ -1,0 +1,41 @@
+// The result database's schema: creating it, migrating older files forward
+// step by step (keyed by PRAGMA user_version), and refusing files this build
+// must not touch (not SQLite, not gansweep, or from a newer gansweep).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/database.h"
+
+namespace gansweep::store::schema {
+
+// The schema version this build writes and reads.
+inline constexpr int kCurrentVersion = 1;
+
+// The columns `runs` is created with, which a swept column may not shadow.
+const std::vector<std::string>& runs_fixed_columns();
+
+// What a just-opened file holds, read without writing anything.
+struct FileState {
+  int user_version = 0;
+  std::vector<std::string> tables;  // user tables, sorted
+};
+
+// Reads the state. Throws StoreError naming the path when the file is not an
+// SQLite database at all.
+FileState inspect(Database& db);
+
+// Throws StoreError naming the path when a file in `state` cannot be used:
+// a newer schema version, or an SQLite database that is not gansweep's. With
+// `for_writing` false an empty or older file is refused too, since a reader
+// may not create or migrate the schema.
+void check_usable(const Database& db, const FileState& state, bool for_writing);
+
+// Brings the schema to kCurrentVersion, running each migration step in turn.
+// Must be called inside an IMMEDIATE transaction, so that two processes
+// opening a new file at once cannot both create it.
+void create_or_migrate(Database& db);
+
+}  // namespace gansweep::store::schema

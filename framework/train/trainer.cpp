@@ -1,0 +1,284 @@
+#include "train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <mutex>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "data/toy_quality.h"
+#include "models/model_factory.h"
+#include "train/generator_derivatives.h"
+#include "train/losses.h"
+#include "util/seed_tree.h"
+
+namespace gansweep {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+}  // namespace
+
+// Decompressing Fashion-MNIST takes a fraction of a second; a sweep of many
+// runs in one process reads it once.
+data::ImageSet preload_training_images(const std::string& dir) {
+  static std::mutex mutex;
+  static std::map<std::string, data::ImageSet> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = cache.find(dir);
+  if (it == cache.end()) {
+    it = cache.emplace(dir, data::load_fashion_mnist(dir, data::Split::kTrain)).first;
+  }
+  return it->second;
+}
+
+namespace {
+
+at::Generator stream(std::uint64_t seed, std::string_view name) {
+  return at::detail::createCPUGenerator(derive_seed(seed, name));
+}
+
+void set_requires_grad(torch::nn::Module& module, bool requires_grad) {
+  for (auto& p : module.parameters()) p.set_requires_grad(requires_grad);
+}
+
+std::vector<double> to_doubles(const torch::Tensor& t) {
+  const auto cpu = t.detach().to(torch::kCPU, torch::kDouble).contiguous().flatten();
+  return std::vector<double>(cpu.data_ptr<double>(), cpu.data_ptr<double>() + cpu.numel());
+}
+
+double mean_of(const torch::Tensor& t) { return t.detach().mean().item<double>(); }
+
+bool is_finite(double x) { return std::isfinite(x); }
+
+}  // namespace
+
+double gradient_norm(const torch::nn::Module& module) {
+  std::vector<torch::Tensor> norms;
+  for (const auto& p : module.parameters()) {
+    if (p.grad().defined()) {
+      norms.push_back(torch::linalg_vector_norm(p.grad(), 2, c10::nullopt, false, torch::kDouble));
+    }
+  }
+  if (norms.empty()) return 0.0;
+  return torch::stack(norms).norm().item<double>();
+}
+
+Trainer::Trainer(const Experiment& experiment, TrainOptions options)
+    : experiment_(experiment),
+      options_(std::move(options)),
+      noise_stream_(stream(experiment.seed, streams::kNoise)),
+      penalty_stream_(stream(experiment.seed, streams::kPenalty)) {
+  const auto& e = experiment_;
+  const std::uint64_t data_seed = derive_seed(e.seed, streams::kDataOrder);
+  switch (e.data_kind) {
+    case DataKind::kRing8:
+      mixture_ = data::ring8_mixture();
+      break;
+    case DataKind::kGrid25:
+      mixture_ = data::grid25_mixture();
+      break;
+    case DataKind::kFashionMnist:
+      break;
+  }
+  if (mixture_) {
+    real_data_ = data::make_toy_source(*mixture_, data_seed);
+  } else {
+    real_data_ =
+        data::make_image_source(preload_training_images(e.data_path), data_seed, options_.device);
+  }
+
+  GanPair models = build_models(e, options_.device);
+  models_generator_ = models.generator;
+  models_discriminator_ = models.discriminator;
+  optimizer_g_ = std::make_unique<torch::optim::Adam>(
+      models_generator_->parameters(),
+      torch::optim::AdamOptions(e.lr_g).betas(std::make_tuple(e.beta1, e.beta2)));
+  optimizer_d_ = std::make_unique<torch::optim::Adam>(
+      models_discriminator_->parameters(),
+      torch::optim::AdamOptions(e.lr_d).betas(std::make_tuple(e.beta1, e.beta2)));
+
+  // One fixed noise batch for every evaluation of this run, so the samples
+  // at successive evaluations show the same latent points moving.
+  const std::int64_t eval_count =
+      mixture_ ? std::max(e.eval_samples, e.sample_count) : e.sample_count;
+  at::Generator eval_stream = stream(e.seed, streams::kEvalNoise);
+  eval_noise_ = torch::randn({eval_count, e.z_dim}, eval_stream).to(options_.device);
+}
+
+torch::Tensor Trainer::noise(std::int64_t count) {
+  // Drawn on the CPU so that CPU and GPU runs see the same noise.
+  return torch::randn({count, experiment_.z_dim}, noise_stream_).to(options_.device);
+}
+
+UpdateStats Trainer::discriminator_update() {
+  const auto& e = experiment_;
+  auto& generator = *models_generator_;
+  auto& discriminator = *models_discriminator_;
+
+  const torch::Tensor real = real_data_->next_batch(e.batch, options_.device);
+  torch::Tensor fake;
+  {
+    // The generator is not being trained here: no graph through it.
+    torch::NoGradGuard no_grad;
+    fake = generator.forward(noise(e.batch));
+  }
+
+  optimizer_d_->zero_grad();
+  UpdateStats stats;
+  stats.real_logits = discriminator.forward(real);
+  stats.fake_logits = discriminator.forward(fake);
+  torch::Tensor loss = discriminator_loss(e.loss, stats.real_logits, stats.fake_logits);
+  if (e.loss == LossKind::kWassersteinGp) {
+    const torch::Tensor mix = torch::rand({e.batch}, penalty_stream_).to(options_.device);
+    const auto critic = [&](const torch::Tensor& x) { return discriminator.forward(x); };
+    loss = loss + e.gp_lambda * gradient_penalty(critic, real, fake, mix);
+  }
+  loss.backward();
+  stats.grad_norm = gradient_norm(discriminator);
+  optimizer_d_->step();
+  stats.loss = loss.detach();
+  return stats;
+}
+
+UpdateStats Trainer::generator_update() {
+  const auto& e = experiment_;
+  auto& generator = *models_generator_;
+  auto& discriminator = *models_discriminator_;
+
+  // D's parameters need no gradient for a G update; turning them off saves
+  // the work and leaves D's last gradients (recorded per layer) untouched.
+  set_requires_grad(discriminator, false);
+  optimizer_g_->zero_grad();
+  UpdateStats stats;
+  stats.fake_logits = discriminator.forward(generator.forward(noise(e.batch)));
+  torch::Tensor loss = generator_loss(e.loss, stats.fake_logits);
+  loss.backward();
+  set_requires_grad(discriminator, true);
+  stats.grad_norm = gradient_norm(generator);
+  optimizer_g_->step();
+  stats.loss = loss.detach();
+  return stats;
+}
+
+store::StepRow Trainer::make_row(std::int64_t step, const UpdateStats& d, const UpdateStats& g,
+                                 double wall_ms) const {
+  store::StepRow row;
+  row.step = step;
+  row.d_loss = d.loss.item<double>();
+  row.g_loss = g.loss.item<double>();
+  row.d_grad_norm = d.grad_norm;
+  row.g_grad_norm = g.grad_norm;
+  row.d_real = mean_of(torch::sigmoid(d.real_logits));
+  row.d_fake = mean_of(torch::sigmoid(d.fake_logits));
+  row.d_real_logit = mean_of(d.real_logits);
+  row.d_fake_logit = mean_of(d.fake_logits);
+  const GeneratorSensitivity s = generator_sensitivity(experiment_.loss, to_doubles(g.fake_logits));
+  row.dg_dp = s.mean_abs_dj_dp;
+  row.dg_dlogit = s.mean_abs_dj_dlogit;
+  row.wall_ms = wall_ms;
+  return row;
+}
+
+std::vector<store::LayerGradRow> Trainer::layer_grad_rows(std::int64_t step) const {
+  std::vector<store::LayerGradRow> rows;
+  const auto add = [&](const char* net, const torch::nn::Module& module) {
+    for (const auto& item : module.named_parameters()) {
+      const torch::Tensor& grad = item.value().grad();
+      if (!grad.defined()) continue;
+      rows.push_back({step, net, item.key(),
+                      torch::linalg_vector_norm(grad, 2, c10::nullopt, false, torch::kDouble)
+                          .item<double>()});
+    }
+  };
+  add("G", *models_generator_);
+  add("D", *models_discriminator_);
+  return rows;
+}
+
+void Trainer::evaluate(std::int64_t steps_done, RunRecorder& recorder) {
+  auto& generator = *models_generator_;
+  torch::NoGradGuard no_grad;
+  // Evaluation mode: batch norm uses its running statistics and does not
+  // update them, so evaluating never changes training.
+  generator.eval();
+  const torch::Tensor samples = generator.forward(eval_noise_).to(torch::kCPU);
+  generator.train();
+
+  if (mixture_) {
+    const auto quality =
+        data::evaluate_toy_quality(samples.narrow(0, 0, experiment_.eval_samples), *mixture_);
+    store::EvalRow row;
+    row.step = steps_done;
+    row.modes_covered = quality.modes_covered;
+    row.high_quality_fraction = quality.high_quality_fraction;
+    row.mode_kl = quality.mode_kl;
+    recorder.record_eval(row);
+  }
+  if (experiment_.sample_count > 0) {
+    const torch::Tensor kept =
+        samples.narrow(0, 0, experiment_.sample_count).to(torch::kFloat).contiguous();
+    store::SampleRow sample;
+    sample.step = steps_done;
+    sample.shape.assign(kept.sizes().begin(), kept.sizes().end());
+    sample.values.assign(kept.data_ptr<float>(), kept.data_ptr<float>() + kept.numel());
+    recorder.record_sample(sample);
+  }
+}
+
+TrainResult Trainer::train(RunRecorder& recorder) {
+  const auto& e = experiment_;
+  TrainResult result;
+  const auto started = Clock::now();
+  models_generator_->train();
+  models_discriminator_->train();
+  evaluate(0, recorder);
+
+  for (std::int64_t step = 0; step < e.steps; ++step) {
+    if (options_.stop_requested != nullptr && options_.stop_requested->load()) {
+      result.status = store::RunStatus::kInterrupted;
+      break;
+    }
+    const auto step_started = Clock::now();
+    UpdateStats d;
+    for (std::int64_t k = 0; k < e.d_steps; ++k) d = discriminator_update();
+    UpdateStats g;
+    for (std::int64_t k = 0; k < e.g_steps; ++k) g = generator_update();
+    const double wall_ms =
+        std::chrono::duration<double, std::milli>(Clock::now() - step_started).count();
+
+    const bool finite = is_finite(d.grad_norm) && is_finite(g.grad_norm) &&
+                        is_finite(d.loss.item<double>()) && is_finite(g.loss.item<double>());
+    if (!finite || step % e.log_every == 0) {
+      recorder.record_step(make_row(step, d, g, wall_ms));
+    }
+    if (e.layer_every > 0 && step % e.layer_every == 0) {
+      recorder.record_layer_grads(layer_grad_rows(step));
+    }
+    result.steps_done = step + 1;
+    if (!finite) {
+      // Weights are now non-finite too; further steps would only add NaNs.
+      result.status = store::RunStatus::kDiverged;
+      result.first_nonfinite_step = step;
+      break;
+    }
+    if (result.steps_done % e.eval_every == 0 || result.steps_done == e.steps) {
+      evaluate(result.steps_done, recorder);
+    }
+    if (options_.on_step) options_.on_step(result.steps_done);
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return result;
+}
+
+void Trainer::save_generator(const std::filesystem::path& path) const {
+  std::filesystem::create_directories(path.parent_path());
+  const std::filesystem::path temporary = path.string() + ".partial";
+  torch::serialize::OutputArchive archive;
+  models_generator_->save(archive);
+  archive.save_to(temporary.string());
+  std::filesystem::rename(temporary, path);
+}
+
+}  // namespace gansweep

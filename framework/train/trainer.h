@@ -1,0 +1,103 @@
+// Trains one GAN run: d_steps discriminator updates then g_steps generator
+// updates per step, Adam on both, every loss from logits. Records a step row
+// every log.every steps, evaluates every log.eval_every steps, and stops at
+// the first non-finite loss or gradient (the run has diverged: a result, not
+// an error).
+//
+// Reproducibility: data order, G init, D init, noise and the penalty's
+// mixing weights each come from their own stream of the run's seed tree, so
+// the same run on the same machine, device and thread count gives
+// bit-identical rows, and runs that share a seed share all of these.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include <torch/torch.h>
+
+#include "config/experiment.h"
+#include "data/real_data.h"
+#include "models/network.h"
+#include "store/records.h"
+#include "train/run_recorder.h"
+
+namespace gansweep {
+
+struct TrainOptions {
+  torch::Device device = torch::kCPU;
+  // Checked before every step; when set, training stops and the run is
+  // reported as interrupted.
+  const std::atomic<bool>* stop_requested = nullptr;
+  // Called after every step with the number of steps done.
+  std::function<void(std::int64_t)> on_step;
+};
+
+struct TrainResult {
+  store::RunStatus status = store::RunStatus::kDone;
+  std::optional<std::int64_t> first_nonfinite_step;
+  std::int64_t steps_done = 0;
+  double seconds = 0;
+};
+
+// What one update measured, kept as tensors until a row needs them, so that
+// unrecorded steps cost no device-to-host copies beyond the divergence check.
+struct UpdateStats {
+  torch::Tensor loss;          // scalar
+  torch::Tensor real_logits;   // (B, 1); D updates only
+  torch::Tensor fake_logits;   // (B, 1)
+  double grad_norm = 0;        // L2 over all of the network's parameters
+};
+
+class Trainer {
+ public:
+  // Loads the data and builds the models. Throws data::DataError for missing
+  // or corrupt data files.
+  Trainer(const Experiment& experiment, TrainOptions options);
+
+  TrainResult train(RunRecorder& recorder);
+
+  // The pieces of a step, public for tests.
+  UpdateStats discriminator_update();
+  UpdateStats generator_update();
+  void evaluate(std::int64_t steps_done, RunRecorder& recorder);
+
+  // Writes the generator's weights (LibTorch archive) atomically: to a
+  // temporary file first, then renamed.
+  void save_generator(const std::filesystem::path& path) const;
+
+  Network& generator() { return *models_generator_; }
+  Network& discriminator() { return *models_discriminator_; }
+  const Experiment& experiment() const { return experiment_; }
+
+ private:
+  torch::Tensor noise(std::int64_t count);
+  store::StepRow make_row(std::int64_t step, const UpdateStats& d, const UpdateStats& g,
+                          double wall_ms) const;
+  std::vector<store::LayerGradRow> layer_grad_rows(std::int64_t step) const;
+
+  Experiment experiment_;
+  TrainOptions options_;
+  std::unique_ptr<data::RealDataSource> real_data_;
+  std::optional<data::ToyMixture> mixture_;  // toy data only
+  NetworkPtr models_generator_;
+  NetworkPtr models_discriminator_;
+  std::unique_ptr<torch::optim::Adam> optimizer_g_;
+  std::unique_ptr<torch::optim::Adam> optimizer_d_;
+  at::Generator noise_stream_;
+  at::Generator penalty_stream_;
+  torch::Tensor eval_noise_;  // fixed for the whole run, (N, z_dim)
+};
+
+// The Fashion-MNIST training set in `dir`, read once per process and then
+// served from memory. Throws data::DataError naming a missing or bad file.
+data::ImageSet preload_training_images(const std::string& dir);
+
+// L2 norm of the gradients of all parameters, in double precision so tiny
+// saturated gradients do not underflow when squared.
+double gradient_norm(const torch::nn::Module& module);
+
+}  // namespace gansweep

@@ -1,0 +1,66 @@
+#include "util/text.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace gansweep {
+
+int edit_distance(std::string_view a, std::string_view b) {
+  std::vector<int> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = static_cast<int>(j);
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    int diagonal = row[0];
+    row[0] = static_cast<int>(i);
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const int above = row[j];
+      const int substitution = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
+      row[j] = std::min({above + 1, row[j - 1] + 1, substitution});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string closest_match(std::string_view word,
+                          const std::vector<std::string>& candidates) {
+  std::string best;
+  int best_distance = 3;
+  for (const auto& candidate : candidates) {
+    const int d = edit_distance(word, candidate);
+    if (d < best_distance && d < static_cast<int>(word.size())) {
+      best = candidate;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
+std::string join_choices(const std::vector<std::string>& choices) {
+  std::string out;
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    if (i > 0) out += (i + 1 == choices.size()) ? " or " : ", ";
+    out += choices[i];
+  }
+  return out;
+}
+
+std::string safe_file_name(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_' || c == '.') {
+      out += c;
+    } else if (out.empty() || out.back() != '_') {
+      out += '_';
+    }
+  }
+  while (!out.empty() && (out.front() == '.' || out.front() == '_')) {
+    out.erase(out.begin());
+  }
+  while (!out.empty() && out.back() == '_') out.pop_back();
+  if (out.size() > 80) out.resize(80);
+  if (out.empty() || out == "." || out == "..") return "sweep";
+  return out;
+}
+
+}  // namespace gansweep
