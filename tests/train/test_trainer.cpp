@@ -13,12 +13,17 @@
 namespace gansweep {
 namespace {
 
+// A ring8 run of 30 steps with a 16-unit MLP; `extra` adds or replaces
+// train settings (", loss: hinge, lr: 1e-2").
 Experiment tiny(const std::string& extra = "") {
+  std::string train = "batch: 32" + extra;
+  if (extra.find("steps:") == std::string::npos) train += ", steps: 30";
+  if (extra.find(" lr:") == std::string::npos) train += ", lr: 1e-3";
   const std::string yaml =
       "data: {kind: ring8}\n"
       "model: {kind: mlp, hidden: 16, z_dim: 2}\n"
-      "train: {steps: 30, batch: 32, lr: 1e-3" +
-      extra + "}\nlog: {eval_every: 10, layer_every: 10, eval_samples: 200, sample_count: 8}\n";
+      "train: {" + train + "}\n"
+      "log: {eval_every: 10, layer_every: 10, eval_samples: 200, sample_count: 8}\n";
   return plan_sweep(parse_sweep_definition(yaml, "tiny.yaml")).runs.at(0).experiment;
 }
 
