@@ -51,8 +51,7 @@ std::vector<ParamSpec> build_specs() {
   std::vector<ParamSpec> specs;
 
   specs.push_back(choice("data.kind", std::nullopt, data_names(),
-                         "Real data: ring8 and grid25 (2-D Gaussian mixtures) or "
-                         "fashion_mnist (28x28 images). Required."));
+                         "Real data: 2-D Gaussian mixtures or 28x28 images. Required."));
   ParamSpec data_path;
   data_path.path = "data.path";
   data_path.type = ParamType::kText;
@@ -62,7 +61,7 @@ std::vector<ParamSpec> build_specs() {
   specs.push_back(data_path);
 
   specs.push_back(choice("model.kind", std::string("mlp"), model_names(),
-                         "mlp (any data) or dcgan (images only)."));
+                         "mlp fits any data; dcgan images only."));
   specs.push_back(integer("model.hidden", 128, 1, "MLP hidden units per layer."));
   specs.push_back(integer("model.depth", 2, 1, "MLP hidden layers, in G and in D."));
   specs.push_back(integer("model.z_dim", 64, 1, "Dimension of the generator's noise."));
@@ -75,7 +74,7 @@ std::vector<ParamSpec> build_specs() {
                           "G updates."));
   specs.push_back(integer("train.batch", 64, 1, "Batch size of real and of fake samples."));
   specs.push_back(choice("train.loss", std::string("non_saturating"), loss_names(),
-                         "GAN objective (REFERENCE.md §1)."));
+                         "The GAN objective (README: Losses)."));
   ParamSpec lr = real("train.lr", 2e-4, "Adam learning rate of both networks.");
   lr.min = 0;
   lr.min_exclusive = true;
