@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <set>
 #include <system_error>
 
@@ -564,6 +565,21 @@ void ResultStore::flush() {
       } catch (const StoreError& e) {
         rethrow_for_row(e, "steps", run_key, row.step);
       }
+    }
+    // Progress for `gansweep status` while a run trains: the steps whose
+    // rows are now committed (finish_run sets the final count).
+    std::map<std::string, std::int64_t> recorded_until;
+    for (const auto& [run_key, row] : p.steps) {
+      auto& until = recorded_until[run_key];
+      until = std::max(until, row.step + 1);
+    }
+    Statement progress = db_->prepare(
+        "UPDATE runs SET steps_done = max(steps_done, ?2) WHERE run_key = ?1",
+        "cannot record progress");
+    for (const auto& [run_key, until] : recorded_until) {
+      progress.bind_text(1, run_key).bind_int64(2, until);
+      progress.run();
+
     }
   }
   if (!p.evals.empty()) {
