@@ -32,7 +32,8 @@ class NullRecorder : public RunRecorder {
 Experiment ring8_run(std::int64_t batch, bool record) {
   const std::string yaml =
       "data: {kind: ring8}\nmodel: {kind: mlp, hidden: 128, z_dim: 2}\n"
-      "train: {steps: " + std::to_string(kSteps) + ", batch: " + std::to_string(batch) +
+      "train: {steps: " +
+      std::to_string(kSteps) + ", batch: " + std::to_string(batch) +
       "}\nlog: {every: " + (record ? std::string("1") : std::string("1000000000")) +
       ", eval_every: 1000000000, layer_every: 0, eval_samples: 100, sample_count: 0}\n";
   return plan_sweep(parse_sweep_definition(yaml, "bench.yaml")).runs.at(0).experiment;

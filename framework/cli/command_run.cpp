@@ -48,15 +48,14 @@ void add_run_command(CLI::App& app, int& exit_code) {
   auto* command = app.add_subcommand("run", "Train the runs of a sweep that are not done yet");
   auto args = std::make_shared<RunArguments>();
   command->add_option("FILE", args->file, "Sweep file (YAML)")->required();
-  command->add_option("--db", args->db,
-                      "Result database (default: results/<sweep name>.db)");
-  command->add_option("--threads", args->threads,
-                      "LibTorch threads per run; results are bit-identical for the same "
-                      "machine, device and thread count")
+  command->add_option("--db", args->db, "Result database (default: results/<sweep name>.db)");
+  command
+      ->add_option("--threads", args->threads,
+                   "LibTorch threads per run; results are bit-identical for the same "
+                   "machine, device and thread count")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  command->add_option("--device", args->device,
-                      "Override train.device: auto, cpu, cuda or cuda:N");
+  command->add_option("--device", args->device, "Override train.device: auto, cpu, cuda or cuda:N");
 
   command->callback([&exit_code, args] {
     // Everything that can be wrong with the input is found before the
@@ -79,8 +78,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
     fmt::print(stderr,
                "gansweep: {} run{}: {} done, {} diverged, {} failed, {} interrupted, {} "
                "already finished\n",
-               outcome.planned, outcome.planned == 1 ? "" : "s", outcome.done,
-               outcome.diverged, outcome.failed, outcome.interrupted, outcome.skipped);
+               outcome.planned, outcome.planned == 1 ? "" : "s", outcome.done, outcome.diverged,
+               outcome.failed, outcome.interrupted, outcome.skipped);
     fmt::print("{}\n", options.db_path.string());
     if (outcome.interrupted > 0 || g_stop_requested.load()) {
       exit_code = kExitInterrupted;

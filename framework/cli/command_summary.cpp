@@ -25,8 +25,8 @@ std::string number(double x) { return fmt::format("{:.4g}", x); }
 }  // namespace
 
 void add_summary_command(CLI::App& app, int& exit_code) {
-  auto* command = app.add_subcommand(
-      "summary", "Median and IQR of step metrics over a step window, per group");
+  auto* command =
+      app.add_subcommand("summary", "Median and IQR of step metrics over a step window, per group");
   auto args = std::make_shared<SummaryArguments>();
   command->add_option("DB", args->db, "Result database (.db)")->required();
   command->add_option("--steps", args->steps, "Step window BEGIN:END, half-open")
@@ -43,8 +43,8 @@ void add_summary_command(CLI::App& app, int& exit_code) {
       throw CLI::ValidationError("--steps", e.what());
     }
     Table table;
-    table.set_header({args->by, "metric", "runs", "values", "median", "q25", "q75",
-                      "non-finite skipped"});
+    table.set_header(
+        {args->by, "metric", "runs", "values", "median", "q25", "q75", "non-finite skipped"});
     for (const auto& metric : args->metrics) {
       std::vector<query::GroupSummary> groups;
       try {
@@ -54,8 +54,7 @@ void add_summary_command(CLI::App& app, int& exit_code) {
       }
       for (const auto& g : groups) {
         table.add_row({g.group, metric, std::to_string(g.runs), std::to_string(g.values),
-                       number(g.median), number(g.q25), number(g.q75),
-                       std::to_string(g.skipped)});
+                       number(g.median), number(g.q25), number(g.q75), std::to_string(g.skipped)});
       }
     }
     table.print(stdout);

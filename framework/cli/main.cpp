@@ -16,8 +16,8 @@ int main(int argc, char** argv) {
   using namespace gansweep;
   CLI::App app{"gansweep: reproducible sweeps comparing GAN losses, recorded in SQLite"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", fmt::format("gansweep {} ({})", gansweep_version(),
-                                                git_commit()));
+  app.set_version_flag("--version",
+                       fmt::format("gansweep {} ({})", gansweep_version(), git_commit()));
   int exit_code = cli::kExitOk;
   cli::add_plan_command(app, exit_code);
   cli::add_run_command(app, exit_code);

@@ -42,8 +42,7 @@ std::optional<Kind> find_kind(const std::array<std::pair<Kind, std::string_view>
 }
 
 template <typename Kind, std::size_t N>
-std::vector<std::string> all_names(
-    const std::array<std::pair<Kind, std::string_view>, N>& table) {
+std::vector<std::string> all_names(const std::array<std::pair<Kind, std::string_view>, N>& table) {
   std::vector<std::string> names;
   for (const auto& entry : table) names.emplace_back(entry.second);
   return names;

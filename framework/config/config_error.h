@@ -17,8 +17,7 @@ struct SourcePosition {
 class ConfigError : public std::runtime_error {
  public:
   // key_path may be empty (a syntax error has none).
-  ConfigError(std::string file, SourcePosition position, std::string key_path,
-              std::string message);
+  ConfigError(std::string file, SourcePosition position, std::string key_path, std::string message);
 
   const std::string& file() const { return file_; }
   SourcePosition position() const { return position_; }

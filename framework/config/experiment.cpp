@@ -51,9 +51,7 @@ class SettingsReader {
   const std::string& file_;
 };
 
-bool has_batch_norm(const Experiment& e) {
-  return e.model_kind == ModelKind::kDcgan;
-}
+bool has_batch_norm(const Experiment& e) { return e.model_kind == ModelKind::kDcgan; }
 
 }  // namespace
 
@@ -174,10 +172,10 @@ std::string full_config_json(const Experiment& e) {
                 {"depth", e.depth},
                 {"z_dim", e.z_dim},
                 {"width", e.width}};
-  j["train"] = {{"steps", e.steps},     {"batch", e.batch},         {"loss", name_of(e.loss)},
-                {"lr", e.lr},           {"lr_g", e.lr_g},           {"lr_d", e.lr_d},
-                {"beta1", e.beta1},     {"beta2", e.beta2},         {"d_steps", e.d_steps},
-                {"g_steps", e.g_steps}, {"seed", e.seed},           {"gp_lambda", e.gp_lambda},
+  j["train"] = {{"steps", e.steps},     {"batch", e.batch}, {"loss", name_of(e.loss)},
+                {"lr", e.lr},           {"lr_g", e.lr_g},   {"lr_d", e.lr_d},
+                {"beta1", e.beta1},     {"beta2", e.beta2}, {"d_steps", e.d_steps},
+                {"g_steps", e.g_steps}, {"seed", e.seed},   {"gp_lambda", e.gp_lambda},
                 {"device", e.device}};
   j["log"] = {{"every", e.log_every},
               {"eval_every", e.eval_every},

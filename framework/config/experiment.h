@@ -25,7 +25,7 @@ struct Experiment {
   std::int64_t steps = 0;
   std::int64_t batch = 0;
   LossKind loss = LossKind::kNonSaturating;
-  double lr = 0;    // as written; lr_g and lr_d are the effective rates
+  double lr = 0;  // as written; lr_g and lr_d are the effective rates
   double lr_g = 0;
   double lr_d = 0;
   double beta1 = 0;

@@ -102,8 +102,8 @@ std::vector<ParamSpec> build_specs() {
   specs.push_back(integer("train.seed", 0, 0,
                           "Root of the run's seed tree (data order, G init, D init, "
                           "noise)."));
-  ParamSpec gp = real("train.gp_lambda", 10.0,
-                      "Gradient-penalty weight; used by wasserstein_gp only.");
+  ParamSpec gp =
+      real("train.gp_lambda", 10.0, "Gradient-penalty weight; used by wasserstein_gp only.");
   gp.min = 0;
   specs.push_back(gp);
   ParamSpec device;
@@ -157,14 +157,12 @@ std::string range_text(const ParamSpec& spec) {
 
 void check_range(const ParamSpec& spec, double value, const YAML::Node& node,
                  const std::string& file) {
-  const bool too_low =
-      spec.min && (spec.min_exclusive ? value <= *spec.min : value < *spec.min);
-  const bool too_high =
-      spec.max && (spec.max_exclusive ? value >= *spec.max : value > *spec.max);
+  const bool too_low = spec.min && (spec.min_exclusive ? value <= *spec.min : value < *spec.min);
+  const bool too_high = spec.max && (spec.max_exclusive ? value >= *spec.max : value > *spec.max);
   if (too_low || too_high) {
-    throw ConfigError(file, position_of(node), spec.path,
-                      fmt::format("{} is out of range: expected a value {}", node.Scalar(),
-                                  range_text(spec)));
+    throw ConfigError(
+        file, position_of(node), spec.path,
+        fmt::format("{} is out of range: expected a value {}", node.Scalar(), range_text(spec)));
   }
 }
 
@@ -209,8 +207,7 @@ std::string_view type_name(ParamType type) {
   return "?";
 }
 
-ParamValue parse_parameter(const ParamSpec& spec, const YAML::Node& node,
-                           const std::string& file) {
+ParamValue parse_parameter(const ParamSpec& spec, const YAML::Node& node, const std::string& file) {
   const auto fail = [&](const std::string& message) {
     throw ConfigError(file, position_of(node), spec.path, message);
   };
@@ -246,8 +243,7 @@ ParamValue parse_parameter(const ParamSpec& spec, const YAML::Node& node,
         if (c == text) return text;
       }
       const std::string suggestion = closest_match(text, spec.choices);
-      fail(fmt::format("unknown value '{}'; expected one of {}{}", text,
-                       join_choices(spec.choices),
+      fail(fmt::format("unknown value '{}'; expected one of {}{}", text, join_choices(spec.choices),
                        suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion)));
       break;
     }

@@ -55,8 +55,7 @@ const std::vector<std::string>& top_level_keys();
 // follow YAML 1.2 (1e-4, 5E-05 and 0.0001 are numbers); an integer key also
 // takes a real that is a whole number (1e3). Throws ConfigError located at
 // `node` in `file`.
-ParamValue parse_parameter(const ParamSpec& spec, const YAML::Node& node,
-                           const std::string& file);
+ParamValue parse_parameter(const ParamSpec& spec, const YAML::Node& node, const std::string& file);
 
 // Canonical text of a value: integers in decimal, reals in the shortest form
 // that reads back to the same double (1e-4 and 0.0001 both give 0.0001),

@@ -63,9 +63,9 @@ class SweepParser {
 
   std::string parse_name(const YAML::Node& node) const {
     if (!node.IsScalar() || node.Scalar().empty()) {
-      throw ConfigError(file_, position_of(node), "name",
-                        fmt::format("expected the sweep's name as text, found {}",
-                                    describe_node(node)));
+      throw ConfigError(
+          file_, position_of(node), "name",
+          fmt::format("expected the sweep's name as text, found {}", describe_node(node)));
     }
     // Read as text whatever it looks like: `name: no` is the name "no".
     return node.Scalar();
@@ -79,9 +79,9 @@ class SweepParser {
   void parse_section(const std::string& section, const YAML::Node& node, Assignment* out) {
     if (node.IsNull()) return;  // "train:" with nothing under it
     if (!node.IsMap()) {
-      throw ConfigError(file_, position_of(node), section,
-                        fmt::format("expected a mapping of settings, found {}",
-                                    describe_node(node)));
+      throw ConfigError(
+          file_, position_of(node), section,
+          fmt::format("expected a mapping of settings, found {}", describe_node(node)));
     }
     for (const auto& entry : node) {
       const std::string path = section + "." + entry.first.Scalar();
@@ -116,14 +116,14 @@ class SweepParser {
     if (spec == nullptr) {
       std::vector<std::string> candidates = parameter_paths();
       candidates.push_back("zip");
-      throw ConfigError(file_, position_of(key_node), "sweep." + path,
-                        [&] {
-                          const std::string s = closest_match(path, candidates);
-                          return s.empty() ? std::string("unknown key to sweep")
-                                           : fmt::format("unknown key to sweep; did you mean "
-                                                         "'{}'?",
-                                                         s);
-                        }());
+      throw ConfigError(file_, position_of(key_node), "sweep." + path, [&] {
+        const std::string s = closest_match(path, candidates);
+        return s.empty() ? std::string("unknown key to sweep")
+                         : fmt::format(
+                               "unknown key to sweep; did you mean "
+                               "'{}'?",
+                               s);
+      }());
     }
     if (!spec->identifies_run) {
       throw ConfigError(file_, position_of(key_node), "sweep." + path,

@@ -21,10 +21,9 @@ SweepPlan plan_sweep(SweepDefinition definition) {
   std::size_t combinations = 1;
   for (const auto& axis : axes) {
     if (combinations > kMaxRunsPerSweep / axis.size()) {
-      throw ConfigError(definition.file, axis.values.front().front().position,
-                        "sweep." + axis.paths.front(),
-                        fmt::format("the grid has more than {} combinations; split the sweep",
-                                    kMaxRunsPerSweep));
+      throw ConfigError(
+          definition.file, axis.values.front().front().position, "sweep." + axis.paths.front(),
+          fmt::format("the grid has more than {} combinations; split the sweep", kMaxRunsPerSweep));
     }
     combinations *= axis.size();
     for (const auto& path : axis.paths) plan.swept_paths.push_back(path);

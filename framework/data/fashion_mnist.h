@@ -10,8 +10,7 @@
 namespace gansweep::data {
 
 // Where Debian's dataset-fashion-mnist package installs the files.
-inline constexpr const char* kDefaultFashionMnistDir =
-    "/usr/share/datasets/fashion-mnist";
+inline constexpr const char* kDefaultFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
 enum class Split { kTrain, kTest };
 

@@ -30,8 +30,7 @@ class RealDataSource {
   virtual ~RealDataSource() = default;
   // The next `batch` real samples, float32, on `device`:
   // (B, 2) for toy data, (B, 1, 28, 28) in [-1, 1] for images.
-  virtual torch::Tensor next_batch(std::int64_t batch,
-                                   const torch::Device& device) = 0;
+  virtual torch::Tensor next_batch(std::int64_t batch, const torch::Device& device) = 0;
   // Shape of one sample: {2} or {1, 28, 28}.
   virtual std::vector<std::int64_t> sample_shape() const = 0;
   // The source's position as a small CPU tensor, so a checkpoint can store it
@@ -51,8 +50,7 @@ class ToySource : public RealDataSource {
   // is finite and positive.
   ToySource(ToyMixture mixture, std::uint64_t seed);
 
-  torch::Tensor next_batch(std::int64_t batch,
-                           const torch::Device& device) override;
+  torch::Tensor next_batch(std::int64_t batch, const torch::Device& device) override;
   std::vector<std::int64_t> sample_shape() const override;
   // The generator state (a uint8 CPU tensor).
   torch::Tensor save_state() const override;
@@ -65,8 +63,7 @@ class ToySource : public RealDataSource {
   at::Generator generator_;
 };
 
-std::unique_ptr<RealDataSource> make_toy_source(ToyMixture mixture,
-                                                std::uint64_t seed);
+std::unique_ptr<RealDataSource> make_toy_source(ToyMixture mixture, std::uint64_t seed);
 
 // Position of an image source: the next batch starts at `index` within the
 // permutation of epoch `epoch`, unless fewer than B images are left there, in
@@ -91,8 +88,7 @@ class ImageSource : public RealDataSource {
   ImageSource(ImageSet images, std::uint64_t seed, const torch::Device& device);
 
   // Throws std::invalid_argument unless 1 <= batch <= size().
-  torch::Tensor next_batch(std::int64_t batch,
-                           const torch::Device& device) override;
+  torch::Tensor next_batch(std::int64_t batch, const torch::Device& device) override;
   std::vector<std::int64_t> sample_shape() const override;
   // The cursor as an int64 CPU tensor {epoch, index}.
   torch::Tensor save_state() const override;
@@ -116,8 +112,7 @@ class ImageSource : public RealDataSource {
   std::int64_t permutation_epoch_ = -1;
 };
 
-std::unique_ptr<RealDataSource> make_image_source(ImageSet images,
-                                                  std::uint64_t seed,
+std::unique_ptr<RealDataSource> make_image_source(ImageSet images, std::uint64_t seed,
                                                   const torch::Device& device);
 
 }  // namespace gansweep::data

@@ -23,7 +23,6 @@ struct ToyQuality {
 
 // `samples` is (N, 2), any device. Non-finite points count as not high
 // quality.
-ToyQuality evaluate_toy_quality(const torch::Tensor& samples,
-                                const ToyMixture& mixture);
+ToyQuality evaluate_toy_quality(const torch::Tensor& samples, const ToyMixture& mixture);
 
 }  // namespace gansweep::data

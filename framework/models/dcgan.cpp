@@ -5,13 +5,14 @@ namespace {
 
 torch::nn::ConvTranspose2d up(std::int64_t in, std::int64_t out, std::int64_t kernel,
                               std::int64_t stride, std::int64_t padding, bool bias) {
-  return torch::nn::ConvTranspose2d(
-      torch::nn::ConvTranspose2dOptions(in, out, kernel).stride(stride).padding(padding).bias(
-          bias));
+  return torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(in, out, kernel)
+                                        .stride(stride)
+                                        .padding(padding)
+                                        .bias(bias));
 }
 
-torch::nn::Conv2d down(std::int64_t in, std::int64_t out, std::int64_t kernel,
-                       std::int64_t stride, std::int64_t padding, bool bias) {
+torch::nn::Conv2d down(std::int64_t in, std::int64_t out, std::int64_t kernel, std::int64_t stride,
+                       std::int64_t padding, bool bias) {
   return torch::nn::Conv2d(
       torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(bias));
 }
@@ -26,15 +27,14 @@ DcganGenerator::DcganGenerator(const DcganOptions& o) {
   const std::int64_t w = o.width;
   // Batch norm follows each convolution, so the convolutions need no bias.
   layers_ = register_module(
-      "layers", torch::nn::Sequential(
-                    up(o.z_dim, 4 * w, 4, 1, 0, false),  // (B, 4w, 4, 4)
-                    torch::nn::BatchNorm2d(4 * w), torch::nn::ReLU(),
-                    up(4 * w, 2 * w, 3, 2, 1, false),  // (B, 2w, 7, 7)
-                    torch::nn::BatchNorm2d(2 * w), torch::nn::ReLU(),
-                    up(2 * w, w, 4, 2, 1, false),  // (B, w, 14, 14)
-                    torch::nn::BatchNorm2d(w), torch::nn::ReLU(),
-                    up(w, 1, 4, 2, 1, true),  // (B, 1, 28, 28)
-                    torch::nn::Tanh()));
+      "layers", torch::nn::Sequential(up(o.z_dim, 4 * w, 4, 1, 0, false),  // (B, 4w, 4, 4)
+                                      torch::nn::BatchNorm2d(4 * w), torch::nn::ReLU(),
+                                      up(4 * w, 2 * w, 3, 2, 1, false),  // (B, 2w, 7, 7)
+                                      torch::nn::BatchNorm2d(2 * w), torch::nn::ReLU(),
+                                      up(2 * w, w, 4, 2, 1, false),  // (B, w, 14, 14)
+                                      torch::nn::BatchNorm2d(w), torch::nn::ReLU(),
+                                      up(w, 1, 4, 2, 1, true),  // (B, 1, 28, 28)
+                                      torch::nn::Tanh()));
 }
 
 torch::Tensor DcganGenerator::forward(const torch::Tensor& z) {

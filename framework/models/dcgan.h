@@ -11,8 +11,8 @@ namespace gansweep {
 
 struct DcganOptions {
   std::int64_t z_dim = 64;
-  std::int64_t width = 64;   // w; 64 gives the example's 256/128/64 channels
-  bool batch_norm = true;    // in D; off for a WGAN-GP critic
+  std::int64_t width = 64;  // w; 64 gives the example's 256/128/64 channels
+  bool batch_norm = true;   // in D; off for a WGAN-GP critic
 };
 
 class DcganGenerator : public Network {

@@ -18,8 +18,8 @@ namespace gansweep::query {
 StepWindow parse_step_window(const std::string& text) {
   const auto colon = text.find(':');
   const auto fail = [&] {
-    throw std::invalid_argument(fmt::format(
-        "step window '{}' is not of the form BEGIN:END (half-open, like 0:200)", text));
+    throw std::invalid_argument(
+        fmt::format("step window '{}' is not of the form BEGIN:END (half-open, like 0:200)", text));
   };
   if (colon == std::string::npos) fail();
   const auto parse = [&](const std::string& part, std::int64_t fallback) -> std::int64_t {
@@ -53,9 +53,8 @@ double quantile_of_sorted(const std::vector<double>& sorted, double q) {
 }
 
 std::vector<GroupSummary> summarize_window(const std::filesystem::path& db_path,
-                                           const std::string& metric,
-                                           const std::string& group_by, StepWindow window,
-                                           const std::string& sweep) {
+                                           const std::string& metric, const std::string& group_by,
+                                           StepWindow window, const std::string& sweep) {
   // The metric becomes part of the SQL text, so it must be a known column.
   const auto& columns = store::kStepMetricColumns;
   if (std::find(columns.begin(), columns.end(), metric) == columns.end()) {

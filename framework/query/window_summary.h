@@ -36,9 +36,8 @@ struct GroupSummary {
 // read-only; throws store::StoreError, or std::invalid_argument for an
 // unknown metric.
 std::vector<GroupSummary> summarize_window(const std::filesystem::path& db_path,
-                                           const std::string& metric,
-                                           const std::string& group_by, StepWindow window,
-                                           const std::string& sweep = "");
+                                           const std::string& metric, const std::string& group_by,
+                                           StepWindow window, const std::string& sweep = "");
 
 // Linear-interpolation quantile of sorted values (q in [0, 1]).
 double quantile_of_sorted(const std::vector<double>& sorted, double q);

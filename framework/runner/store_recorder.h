@@ -20,9 +20,7 @@ class StoreRecorder : public RunRecorder {
   void record_layer_grads(const std::vector<store::LayerGradRow>& rows) override {
     store_.append_layer_grads(run_key_, rows);
   }
-  void record_sample(const store::SampleRow& row) override {
-    store_.append_sample(run_key_, row);
-  }
+  void record_sample(const store::SampleRow& row) override { store_.append_sample(run_key_, row); }
 
  private:
   store::ResultStore& store_;

@@ -56,8 +56,8 @@ std::vector<store::RunRecord> run_records(const SweepPlan& plan) {
 
 // The log says what happened to the system; results go to the database.
 std::shared_ptr<spdlog::logger> make_logger(const std::filesystem::path& db_path) {
-  auto file_sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(
-      db_path.string() + ".log", /*truncate=*/false);
+  auto file_sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(db_path.string() + ".log",
+                                                                       /*truncate=*/false);
   auto logger = std::make_shared<spdlog::logger>("gansweep", file_sink);
   logger->set_pattern("%Y-%m-%dT%H:%M:%S%z [%l] %v");
   logger->flush_on(spdlog::level::info);
@@ -88,8 +88,7 @@ SweepOutcome run_sweep(const SweepPlan& plan, const RunnerOptions& options) {
     std::filesystem::create_directories(options.db_path.parent_path());
   }
   auto store = store::ResultStore::open_for_writing(options.db_path);
-  store::SweepRecord sweep_record{plan.definition.name, plan.definition.file,
-                                  plan.definition.text};
+  store::SweepRecord sweep_record{plan.definition.name, plan.definition.file, plan.definition.text};
   store->register_sweep(sweep_record, run_records(plan));
   const auto statuses = store->run_statuses(plan.definition.name);
   auto log = make_logger(options.db_path);
@@ -111,8 +110,8 @@ SweepOutcome run_sweep(const SweepPlan& plan, const RunnerOptions& options) {
 
   Progress progress(stderr, options.interactive, static_cast<int>(to_train.size()), total_steps);
   if (outcome.skipped > 0) {
-    progress.message(fmt::format("{} of {} runs already finished; skipping them",
-                                 outcome.skipped, outcome.planned));
+    progress.message(fmt::format("{} of {} runs already finished; skipping them", outcome.skipped,
+                                 outcome.planned));
   }
 
   for (std::size_t i = 0; i < to_train.size(); ++i) {
@@ -136,8 +135,7 @@ SweepOutcome run_sweep(const SweepPlan& plan, const RunnerOptions& options) {
       device_text = device_name(device);
       env.device = device_text;
       store->start_run(run.run_key, env);
-      log->info("run {} ({}/{}) started on {}", run.run_key, i + 1, to_train.size(),
-                device_text);
+      log->info("run {} ({}/{}) started on {}", run.run_key, i + 1, to_train.size(), device_text);
 
       TrainOptions train_options;
       train_options.device = device;

@@ -29,8 +29,8 @@ struct SweepRecord {
 
 struct RunRecord {
   std::string run_key;
-  int position = 0;          // index in the sweep's expanded run list
-  std::string config_json;   // the full resolved settings
+  int position = 0;         // index in the sweep's expanded run list
+  std::string config_json;  // the full resolved settings
   // (column name, value) for every swept path: "train_lr" -> 1e-4.
   std::vector<std::pair<std::string, ColumnValue>> swept;
 };

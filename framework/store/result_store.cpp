@@ -573,13 +573,12 @@ void ResultStore::flush() {
       auto& until = recorded_until[run_key];
       until = std::max(until, row.step + 1);
     }
-    Statement progress = db_->prepare(
-        "UPDATE runs SET steps_done = max(steps_done, ?2) WHERE run_key = ?1",
-        "cannot record progress");
+    Statement progress =
+        db_->prepare("UPDATE runs SET steps_done = max(steps_done, ?2) WHERE run_key = ?1",
+                     "cannot record progress");
     for (const auto& [run_key, until] : recorded_until) {
       progress.bind_text(1, run_key).bind_int64(2, until);
       progress.run();
-
     }
   }
   if (!p.evals.empty()) {

@@ -31,12 +31,10 @@ class ResultStore {
   // migrates the schema, and switches it to WAL mode. Throws StoreError naming
   // the path and SQLite's message when the file cannot be opened or is not a
   // gansweep database of a version this build understands.
-  static std::unique_ptr<ResultStore> open_for_writing(
-      const std::filesystem::path& path);
+  static std::unique_ptr<ResultStore> open_for_writing(const std::filesystem::path& path);
   // Opens an existing database read-only (used by `status` and queries);
   // never creates a file. Throws StoreError when absent or unreadable.
-  static std::unique_ptr<ResultStore> open_read_only(
-      const std::filesystem::path& path);
+  static std::unique_ptr<ResultStore> open_read_only(const std::filesystem::path& path);
 
   ~ResultStore();
   ResultStore(const ResultStore&) = delete;
@@ -48,12 +46,10 @@ class ResultStore {
   // (same run_key, from this or another sweep) keep their status and rows;
   // new ones start as queued. Adds a column to `runs` for every swept path not
   // seen before, and links every run to the sweep in `sweep_runs`.
-  void register_sweep(const SweepRecord& sweep,
-                      const std::vector<RunRecord>& runs);
+  void register_sweep(const SweepRecord& sweep, const std::vector<RunRecord>& runs);
 
   // Status of every run of the sweep, keyed by run_key.
-  std::map<std::string, RunStatus> run_statuses(
-      const std::string& sweep_name) const;
+  std::map<std::string, RunStatus> run_statuses(const std::string& sweep_name) const;
 
   // Summary rows for `gansweep status`, in sweep order.
   std::vector<RunSummary> run_summaries() const;
@@ -69,16 +65,14 @@ class ResultStore {
   // since the last flush, and always in finish_run and flush().
   void append_step(const std::string& run_key, const StepRow& row);
   void append_eval(const std::string& run_key, const EvalRow& row);
-  void append_layer_grads(const std::string& run_key,
-                          const std::vector<LayerGradRow>& rows);
+  void append_layer_grads(const std::string& run_key, const std::vector<LayerGradRow>& rows);
   void append_sample(const std::string& run_key, const SampleRow& row);
   void flush();
 
   // Flushes, then records the outcome of a run.
   void finish_run(const std::string& run_key, const RunOutcome& outcome);
 
-  void set_flush_policy(std::size_t flush_rows,
-                        std::chrono::milliseconds flush_interval);
+  void set_flush_policy(std::size_t flush_rows, std::chrono::milliseconds flush_interval);
 
  private:
   ResultStore(std::filesystem::path path, std::unique_ptr<Database> db);

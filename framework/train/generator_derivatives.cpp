@@ -46,8 +46,7 @@ double generator_dj_dp(LossKind loss, double logit) {
   return std::nan("");
 }
 
-GeneratorSensitivity generator_sensitivity(LossKind loss,
-                                           const std::vector<double>& fake_logits) {
+GeneratorSensitivity generator_sensitivity(LossKind loss, const std::vector<double>& fake_logits) {
   GeneratorSensitivity out;
   if (fake_logits.empty()) return out;
   double sum_dp = 0;

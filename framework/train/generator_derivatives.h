@@ -34,7 +34,6 @@ struct GeneratorSensitivity {
 // Batch means of the magnitudes over the fake logits of one generator update.
 // A non-finite logit makes the corresponding mean non-finite, which marks the
 // step as diverged.
-GeneratorSensitivity generator_sensitivity(LossKind loss,
-                                           const std::vector<double>& fake_logits);
+GeneratorSensitivity generator_sensitivity(LossKind loss, const std::vector<double>& fake_logits);
 
 }  // namespace gansweep

@@ -42,12 +42,11 @@ torch::Tensor generator_loss(LossKind loss, const torch::Tensor& fake_logits) {
   TORCH_CHECK(false, "unknown loss kind");
 }
 
-torch::Tensor gradient_penalty(
-    const std::function<torch::Tensor(const torch::Tensor&)>& critic,
-    const torch::Tensor& real, const torch::Tensor& fake, const torch::Tensor& mix) {
+torch::Tensor gradient_penalty(const std::function<torch::Tensor(const torch::Tensor&)>& critic,
+                               const torch::Tensor& real, const torch::Tensor& fake,
+                               const torch::Tensor& mix) {
   TORCH_CHECK(real.sizes() == fake.sizes(), "gradient_penalty: real and fake shapes differ");
-  TORCH_CHECK(mix.dim() == 1 && mix.size(0) == real.size(0),
-              "gradient_penalty: mix must be (B)");
+  TORCH_CHECK(mix.dim() == 1 && mix.size(0) == real.size(0), "gradient_penalty: mix must be (B)");
   std::vector<int64_t> mix_shape(real.dim(), 1);
   mix_shape[0] = real.size(0);
   const auto weight = mix.to(real.dtype()).view(mix_shape);  // (B, 1, ...)

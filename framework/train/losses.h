@@ -24,9 +24,9 @@ torch::Tensor generator_loss(LossKind loss, const torch::Tensor& fake_logits);
 // at x_hat = mix * real + (1 - mix) * fake. `mix` is (B) in [0, 1], drawn by
 // the caller from its own random stream. The result keeps the graph
 // (create_graph), so its gradient reaches the critic's parameters.
-torch::Tensor gradient_penalty(
-    const std::function<torch::Tensor(const torch::Tensor&)>& critic,
-    const torch::Tensor& real, const torch::Tensor& fake, const torch::Tensor& mix);
+torch::Tensor gradient_penalty(const std::function<torch::Tensor(const torch::Tensor&)>& critic,
+                               const torch::Tensor& real, const torch::Tensor& fake,
+                               const torch::Tensor& mix);
 
 // lambda in Gulrajani et al. 2017.
 inline constexpr double kDefaultPenaltyWeight = 10.0;

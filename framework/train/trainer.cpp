@@ -187,9 +187,9 @@ std::vector<store::LayerGradRow> Trainer::layer_grad_rows(std::int64_t step) con
     for (const auto& item : module.named_parameters()) {
       const torch::Tensor& grad = item.value().grad();
       if (!grad.defined()) continue;
-      rows.push_back({step, net, item.key(),
-                      torch::linalg_vector_norm(grad, 2, c10::nullopt, false, torch::kDouble)
-                          .item<double>()});
+      rows.push_back(
+          {step, net, item.key(),
+           torch::linalg_vector_norm(grad, 2, c10::nullopt, false, torch::kDouble).item<double>()});
     }
   };
   add("G", *models_generator_);

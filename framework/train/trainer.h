@@ -46,10 +46,10 @@ struct TrainResult {
 // What one update measured, kept as tensors until a row needs them, so that
 // unrecorded steps cost no device-to-host copies beyond the divergence check.
 struct UpdateStats {
-  torch::Tensor loss;          // scalar
-  torch::Tensor real_logits;   // (B, 1); D updates only
-  torch::Tensor fake_logits;   // (B, 1)
-  double grad_norm = 0;        // L2 over all of the network's parameters
+  torch::Tensor loss;         // scalar
+  torch::Tensor real_logits;  // (B, 1); D updates only
+  torch::Tensor fake_logits;  // (B, 1)
+  double grad_norm = 0;       // L2 over all of the network's parameters
 };
 
 class Trainer {

@@ -21,8 +21,7 @@ int edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-std::string closest_match(std::string_view word,
-                          const std::vector<std::string>& candidates) {
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
   std::string best;
   int best_distance = 3;
   for (const auto& candidate : candidates) {

@@ -12,8 +12,7 @@ int edit_distance(std::string_view a, std::string_view b);
 
 // The candidate closest to `word` if it is close enough to be a likely typo
 // (distance at most 2, and less than the word's length), else "".
-std::string closest_match(std::string_view word,
-                          const std::vector<std::string>& candidates);
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
 
 // "a, b or c".
 std::string join_choices(const std::vector<std::string>& choices);

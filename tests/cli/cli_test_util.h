@@ -90,9 +90,8 @@ class TempDir {
  public:
   TempDir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            (std::string("gansweep-") + info->test_suite_name() + "-" + info->name() + "-" +
-             std::to_string(getpid()));
+    path_ = fs::temp_directory_path() / (std::string("gansweep-") + info->test_suite_name() + "-" +
+                                         info->name() + "-" + std::to_string(getpid()));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }

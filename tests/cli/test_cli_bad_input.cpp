@@ -40,8 +40,8 @@ TEST(CliBadInput, HandedCasesC02ToC06AreRejectedWithPositions) {
 
 TEST(CliBadInput, C01PlansTwoRuns) {
   TempDir dir;
-  const CommandResult r = run_gansweep({"plan", case_file("c01-scientific-notation.yaml")},
-                                       dir.path());
+  const CommandResult r =
+      run_gansweep({"plan", case_file("c01-scientific-notation.yaml")}, dir.path());
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("0.0001"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("5e-05"), std::string::npos) << r.out;
@@ -56,21 +56,18 @@ TEST(CliBadInput, MissingSweepFile) {
 
 TEST(CliBadInput, MissingFashionMnistFilesAreNamedBeforeAnythingIsWritten) {
   TempDir dir;
-  write_file(dir / "images.yaml",
-             "data: {kind: fashion_mnist, path: " + (dir / "empty").string() +
-                 "}\nmodel: {kind: mlp, hidden: 8}\ntrain: {steps: 1}\n");
+  write_file(dir / "images.yaml", "data: {kind: fashion_mnist, path: " + (dir / "empty").string() +
+                                      "}\nmodel: {kind: mlp, hidden: 8}\ntrain: {steps: 1}\n");
   fs::create_directories(dir / "empty");
   const CommandResult r = expect_rejected("images.yaml", dir);
-  EXPECT_NE(r.err.find((dir / "empty").string() + "/train-images-idx3-ubyte"),
-            std::string::npos)
+  EXPECT_NE(r.err.find((dir / "empty").string() + "/train-images-idx3-ubyte"), std::string::npos)
       << r.err;
 }
 
 TEST(CliBadInput, CorruptFashionMnistFileIsNamed) {
   TempDir dir;
   fs::create_directories(dir / "bad");
-  for (const std::string name :
-       {"train-images-idx3-ubyte", "train-labels-idx1-ubyte"}) {
+  for (const std::string name : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte"}) {
     write_file(dir / "bad" / name, "this is not an IDX file");
   }
   write_file(dir / "images.yaml", "data: {kind: fashion_mnist, path: " + (dir / "bad").string() +
@@ -101,8 +98,7 @@ TEST(CliBadInput, ADatabaseThatIsNotGansweepsIsLeftUntouched) {
   write_file(dir / "sweep.yaml", "data: {kind: ring8}\ntrain: {steps: 1}\n");
   const std::string garbage(4096, 'x');
   write_file(dir / "other.db", garbage);
-  const CommandResult r =
-      run_gansweep({"run", "sweep.yaml", "--db", "other.db"}, dir.path());
+  const CommandResult r = run_gansweep({"run", "sweep.yaml", "--db", "other.db"}, dir.path());
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("other.db"), std::string::npos) << r.err;
   EXPECT_EQ(read_file(dir / "other.db"), garbage);
@@ -115,8 +111,7 @@ TEST(CliBadInput, BadArguments) {
   EXPECT_NE(run_gansweep({"run", "x.yaml", "--threads", "0"}, dir.path()).exit_code, 0);
   const CommandResult status = run_gansweep({"status", "missing.db"}, dir.path());
   EXPECT_NE(status.exit_code, 0);
-  EXPECT_NE(status.err.find("missing.db: no such database file"), std::string::npos)
-      << status.err;
+  EXPECT_NE(status.err.find("missing.db: no such database file"), std::string::npos) << status.err;
   EXPECT_FALSE(fs::exists(dir / "missing.db"));
 }
 

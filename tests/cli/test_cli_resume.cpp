@@ -31,11 +31,13 @@ const std::vector<std::string> kComparable{
 void expect_intact_and_equal(const fs::path& db, const fs::path& reference) {
   EXPECT_EQ(query_one(db, "PRAGMA integrity_check"), "ok");
   EXPECT_EQ(query_one(db, "SELECT count(*) FROM runs WHERE status != 'done'"), "0");
-  EXPECT_EQ(query_one(db, "SELECT count(*) FROM (SELECT run_key, step FROM steps "
-                          "GROUP BY run_key, step HAVING count(*) > 1)"),
+  EXPECT_EQ(query_one(db,
+                      "SELECT count(*) FROM (SELECT run_key, step FROM steps "
+                      "GROUP BY run_key, step HAVING count(*) > 1)"),
             "0");
-  EXPECT_EQ(query_one(db, "SELECT count(*) FROM (SELECT run_key FROM steps GROUP BY run_key "
-                          "HAVING count(*) = 300 AND min(step) = 0 AND max(step) = 299)"),
+  EXPECT_EQ(query_one(db,
+                      "SELECT count(*) FROM (SELECT run_key FROM steps GROUP BY run_key "
+                      "HAVING count(*) = 300 AND min(step) = 0 AND max(step) = 299)"),
             "6");
   for (const auto& sql : kComparable) {
     EXPECT_EQ(query_rows(db, sql), query_rows(reference, sql)) << sql;
@@ -45,8 +47,7 @@ void expect_intact_and_equal(const fs::path& db, const fs::path& reference) {
 TEST(CliResume, C11KillNineAtTenMomentsThenRerun) {
   TempDir dir;
   write_file(dir / "resume.yaml", kResumeSweep);
-  ASSERT_EQ(run_gansweep({"run", "resume.yaml", "--db", "reference.db"}, dir.path()).exit_code,
-            0);
+  ASSERT_EQ(run_gansweep({"run", "resume.yaml", "--db", "reference.db"}, dir.path()).exit_code, 0);
 
   // Kill times spread from just after start-up to past the end of a run, so
   // they land in training, in buffered writes and in commits.
@@ -63,8 +64,7 @@ TEST(CliResume, C11KillNineAtTenMomentsThenRerun) {
   }
   EXPECT_GE(killed_while_running, 5);
 
-  const CommandResult last = run_gansweep({"run", "resume.yaml", "--db", "killed.db"},
-                                          dir.path());
+  const CommandResult last = run_gansweep({"run", "resume.yaml", "--db", "killed.db"}, dir.path());
   ASSERT_EQ(last.exit_code, 0) << last.err;
   expect_intact_and_equal(dir / "killed.db", dir / "reference.db");
 }
@@ -72,8 +72,7 @@ TEST(CliResume, C11KillNineAtTenMomentsThenRerun) {
 TEST(CliResume, CtrlCMarksTheRunInterruptedAndTheRerunFinishes) {
   TempDir dir;
   write_file(dir / "resume.yaml", kResumeSweep);
-  ASSERT_EQ(run_gansweep({"run", "resume.yaml", "--db", "reference.db"}, dir.path()).exit_code,
-            0);
+  ASSERT_EQ(run_gansweep({"run", "resume.yaml", "--db", "reference.db"}, dir.path()).exit_code, 0);
   Process p({"run", "resume.yaml", "--db", "stopped.db"}, dir.path());
   // Wait until training has started, then interrupt.
   for (int i = 0; i < 200 && !fs::exists(dir / "stopped.db"); ++i) {
@@ -84,13 +83,14 @@ TEST(CliResume, CtrlCMarksTheRunInterruptedAndTheRerunFinishes) {
   const CommandResult stopped = p.wait();
   if (stopped.exit_code == 0) GTEST_SKIP() << "the sweep finished before the signal";
   EXPECT_EQ(stopped.exit_code, 130) << stopped.err;
-  EXPECT_EQ(query_one(dir / "stopped.db", "SELECT count(*) FROM runs WHERE status = "
-                                          "'interrupted' AND error = 'interrupted by a signal'"),
+  EXPECT_EQ(query_one(dir / "stopped.db",
+                      "SELECT count(*) FROM runs WHERE status = "
+                      "'interrupted' AND error = 'interrupted by a signal'"),
             "1");
   EXPECT_EQ(query_one(dir / "stopped.db", "SELECT count(*) FROM runs WHERE status = 'running'"),
             "0");
-  const CommandResult rerun = run_gansweep({"run", "resume.yaml", "--db", "stopped.db"},
-                                           dir.path());
+  const CommandResult rerun =
+      run_gansweep({"run", "resume.yaml", "--db", "stopped.db"}, dir.path());
   ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
   expect_intact_and_equal(dir / "stopped.db", dir / "reference.db");
 }

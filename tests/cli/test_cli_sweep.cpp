@@ -53,8 +53,8 @@ TEST(CliSweep, StoresEveryStepOfEveryRun) {
   EXPECT_EQ(runs[0][4], "cpu");
   EXPECT_EQ(runs[0][6], "1");
   // The resolved config is stored in full.
-  const auto config = nlohmann::json::parse(
-      query_one(db, "SELECT config_json FROM runs WHERE position = 3"));
+  const auto config =
+      nlohmann::json::parse(query_one(db, "SELECT config_json FROM runs WHERE position = 3"));
   EXPECT_EQ(config["train"]["loss"], "non_saturating");
   EXPECT_DOUBLE_EQ(config["train"]["lr_g"].get<double>(), 1e-3);
   EXPECT_EQ(config["model"]["hidden"], 16);
@@ -68,8 +68,9 @@ TEST(CliSweep, StoresEveryStepOfEveryRun) {
             "160");
   // Evaluations before training and after 20 and 40 steps; samples with them.
   EXPECT_EQ(query_one(db, "SELECT count(*) FROM evals"), "12");
-  EXPECT_EQ(query_one(db, "SELECT count(*) FROM samples WHERE shape = '[4,2]' AND "
-                          "length(data) = 32"),
+  EXPECT_EQ(query_one(db,
+                      "SELECT count(*) FROM samples WHERE shape = '[4,2]' AND "
+                      "length(data) = 32"),
             "12");
   EXPECT_EQ(query_one(db, "SELECT count(DISTINCT step) FROM layer_grads"), "4");
   // Each run's final generator weights.
@@ -131,11 +132,13 @@ TEST(CliSweep, C08DivergedRunsAreResultsAndTheSweepGoesOn) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   const fs::path db = dir / "d.db";
   // The two runs with lr 2e-4 finish normally with all 200 rows.
-  EXPECT_EQ(query_one(db, "SELECT count(*) FROM runs WHERE train_lr = 2e-4 AND status = 'done' "
-                          "AND steps_done = 200"),
+  EXPECT_EQ(query_one(db,
+                      "SELECT count(*) FROM runs WHERE train_lr = 2e-4 AND status = 'done' "
+                      "AND steps_done = 200"),
             "2");
-  EXPECT_EQ(query_one(db, "SELECT count(*) FROM steps s JOIN runs r USING (run_key) "
-                          "WHERE r.train_lr = 2e-4"),
+  EXPECT_EQ(query_one(db,
+                      "SELECT count(*) FROM steps s JOIN runs r USING (run_key) "
+                      "WHERE r.train_lr = 2e-4"),
             "400");
   // Every run with lr 1e6 either diverged, with its first non-finite step
   // recorded and stored as the last row, or finished.
@@ -155,9 +158,11 @@ TEST(CliSweep, C08DivergedRunsAreResultsAndTheSweepGoesOn) {
     EXPECT_EQ(std::stoll(run[3]), std::stoll(run[2]) + 1);
     // The last row holds a non-finite value: NULL flagged as NaN in
     // nan_mask, or an infinity stored as itself; never a plain 0.
-    const auto last = query_rows(
-        db, "SELECT nan_mask, d_loss, g_loss, d_grad_norm, g_grad_norm FROM steps WHERE "
-            "run_key = '" + key + "' AND step = " + run[2]);
+    const auto last =
+        query_rows(db,
+                   "SELECT nan_mask, d_loss, g_loss, d_grad_norm, g_grad_norm FROM steps WHERE "
+                   "run_key = '" +
+                       key + "' AND step = " + run[2]);
     ASSERT_EQ(last.size(), 1u);
     bool non_finite = last[0][0] != "0";
     for (int i = 1; i < 5; ++i) {

@@ -43,8 +43,8 @@ TEST(HandedCases, C02YesIsNotALossAndNoIsAName) {
                 ":7:9: train.loss: unknown value 'yes'; expected one of minimax, "
                 "non_saturating, least_squares, wasserstein_gp or hinge");
   // The same file with a valid loss keeps the name as the string "no".
-  const SweepDefinition d = parse_sweep_definition(
-      "name: no\ndata: {kind: ring8}\ntrain: {loss: minimax}\n", "c02.yaml");
+  const SweepDefinition d =
+      parse_sweep_definition("name: no\ndata: {kind: ring8}\ntrain: {loss: minimax}\n", "c02.yaml");
   EXPECT_EQ(d.name, "no");
 }
 

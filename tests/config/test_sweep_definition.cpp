@@ -34,8 +34,7 @@ TEST(SweepDefinition, DefaultsApplyWhenKeysAreAbsent) {
 }
 
 TEST(SweepDefinition, LrShorthandAndOverrides) {
-  const Experiment e =
-      plan_text(kBase + "train: {lr: 1e-3, lr_d: 4e-3}\n").runs[0].experiment;
+  const Experiment e = plan_text(kBase + "train: {lr: 1e-3, lr_d: 4e-3}\n").runs[0].experiment;
   EXPECT_DOUBLE_EQ(e.lr_g, 1e-3);
   EXPECT_DOUBLE_EQ(e.lr_d, 4e-3);
 }
@@ -76,10 +75,8 @@ TEST(SweepDefinition, WrongTypes) {
   EXPECT_EQ(plan_error(kBase + "train: {lr: [1, 2]}\n").detail(),
             "expected a number, found a list");
   EXPECT_EQ(plan_error(kBase + "train: {lr: }\n").detail(), "expected a number, found nothing");
-  EXPECT_EQ(plan_error(kBase + "train: {lr: .inf}\n").detail(),
-            "expected a number, found '.inf'");
-  EXPECT_EQ(plan_error(kBase + "train: 5\n").detail(),
-            "expected a mapping of settings, found '5'");
+  EXPECT_EQ(plan_error(kBase + "train: {lr: .inf}\n").detail(), "expected a number, found '.inf'");
+  EXPECT_EQ(plan_error(kBase + "train: 5\n").detail(), "expected a mapping of settings, found '5'");
 }
 
 TEST(SweepDefinition, WholeRealIsAcceptedForIntegerKeys) {

@@ -27,8 +27,7 @@ TEST(SweepPlan, GridIsInFileOrderLastAxisFastest) {
       "  train.lr: [1e-4, 1e-3]\n"
       "  train.seed: [0, 1, 2]\n");
   ASSERT_EQ(plan.runs.size(), 12u);
-  EXPECT_EQ(plan.swept_paths,
-            (std::vector<std::string>{"train.loss", "train.lr", "train.seed"}));
+  EXPECT_EQ(plan.swept_paths, (std::vector<std::string>{"train.loss", "train.lr", "train.seed"}));
   // Run 0: minimax 1e-4 seed 0; run 1: seed 1; run 3: lr 1e-3 seed 0;
   // run 6: non_saturating.
   EXPECT_EQ(plan.runs[0].experiment.loss, LossKind::kMinimax);
@@ -77,8 +76,8 @@ TEST(SweepPlan, SeveralZipGroupsAsAList) {
 }
 
 TEST(SweepPlan, AxisOverridesTheFixedValue) {
-  const SweepPlan plan = plan_text(
-      "data: {kind: ring8}\ntrain: {lr: 5e-1}\nsweep:\n  train.lr: [1e-4]\n");
+  const SweepPlan plan =
+      plan_text("data: {kind: ring8}\ntrain: {lr: 5e-1}\nsweep:\n  train.lr: [1e-4]\n");
   EXPECT_DOUBLE_EQ(plan.runs[0].experiment.lr_g, 1e-4);
 }
 

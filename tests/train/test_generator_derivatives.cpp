@@ -13,8 +13,7 @@ namespace {
 TEST(GeneratorDerivatives, MinimaxSaturatesThroughTheSigmoid) {
   // dJ/dl = -sigma(l): vanishes as D rejects fakes confidently.
   EXPECT_NEAR(generator_dj_dlogit(LossKind::kMinimax, 0.0), -0.5, 1e-15);
-  EXPECT_NEAR(generator_dj_dlogit(LossKind::kMinimax, -50.0), -1.9287498479639178e-22,
-              1e-35);
+  EXPECT_NEAR(generator_dj_dlogit(LossKind::kMinimax, -50.0), -1.9287498479639178e-22, 1e-35);
   EXPECT_GT(generator_dj_dlogit(LossKind::kMinimax, -200.0), -1e-86);
   EXPECT_LT(generator_dj_dlogit(LossKind::kMinimax, -200.0), 0.0);
   EXPECT_NEAR(generator_dj_dlogit(LossKind::kMinimax, 30.0), -1.0, 1e-12);
@@ -27,8 +26,7 @@ TEST(GeneratorDerivatives, MinimaxSaturatesThroughTheSigmoid) {
 TEST(GeneratorDerivatives, NonSaturatingKeepsAUnitGradient) {
   EXPECT_DOUBLE_EQ(generator_dj_dlogit(LossKind::kNonSaturating, -50.0), -1.0);
   EXPECT_DOUBLE_EQ(generator_dj_dlogit(LossKind::kNonSaturating, -200.0), -1.0);
-  EXPECT_NEAR(generator_dj_dlogit(LossKind::kNonSaturating, 30.0), -9.357622968840175e-14,
-              1e-26);
+  EXPECT_NEAR(generator_dj_dlogit(LossKind::kNonSaturating, 30.0), -9.357622968840175e-14, 1e-26);
   // dJ/dp = -1/p = -(1 + e^-l): 7.2e86 at l = -200, finite in double.
   EXPECT_NEAR(generator_dj_dp(LossKind::kNonSaturating, -200.0) / -7.225973768125749e86, 1.0,
               1e-12);

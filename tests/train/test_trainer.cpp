@@ -22,7 +22,9 @@ Experiment tiny(const std::string& extra = "") {
   const std::string yaml =
       "data: {kind: ring8}\n"
       "model: {kind: mlp, hidden: 16, z_dim: 2}\n"
-      "train: {" + train + "}\n"
+      "train: {" +
+      train +
+      "}\n"
       "log: {eval_every: 10, layer_every: 10, eval_samples: 200, sample_count: 8}\n";
   return plan_sweep(parse_sweep_definition(yaml, "tiny.yaml")).runs.at(0).experiment;
 }
@@ -169,8 +171,8 @@ TEST(Trainer, HugeLearningRateDivergesAndIsRecorded) {
   // this checks the contract either way: a diverged run stops at its first
   // non-finite step and records it.
   MemoryRecorder recorder;
-  const TrainResult result = Trainer(tiny(", loss: minimax, lr: 1e6, steps: 200"), {}).train(
-      recorder);
+  const TrainResult result =
+      Trainer(tiny(", loss: minimax, lr: 1e6, steps: 200"), {}).train(recorder);
   if (result.status == store::RunStatus::kDiverged) {
     EXPECT_EQ(recorder.steps.back().step, *result.first_nonfinite_step);
     EXPECT_EQ(result.steps_done, *result.first_nonfinite_step + 1);
