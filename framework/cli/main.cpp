@@ -8,9 +8,21 @@
 #include "cli/commands.h"
 #include "config/config_error.h"
 #include "data/idx_file.h"
-#include "store/database.h"
 #include "train/device_error.h"
 #include "util/build_info.h"
+
+namespace gansweep::cli {
+
+// Input the user can fix (a sweep file, data files, a device that is not
+// there) exits with 2; anything else that stops the command with 1.
+int exit_code_for(const std::exception& error) {
+  const bool bad_input = dynamic_cast<const ConfigError*>(&error) != nullptr ||
+                         dynamic_cast<const data::DataError*>(&error) != nullptr ||
+                         dynamic_cast<const DeviceError*>(&error) != nullptr;
+  return bad_input ? kExitBadInput : kExitFailure;
+}
+
+}  // namespace gansweep::cli
 
 int main(int argc, char** argv) {
   using namespace gansweep;
@@ -28,22 +40,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  } catch (const ConfigError& e) {
-    fmt::print(stderr, "gansweep: error: {}\n", e.what());
-    return cli::kExitBadInput;
-  } catch (const data::DataError& e) {
-    fmt::print(stderr, "gansweep: error: {}\n", e.what());
-    return cli::kExitBadInput;
-  } catch (const DeviceError& e) {
-    fmt::print(stderr, "gansweep: error: {}\n", e.what());
-    return cli::kExitBadInput;
-  } catch (const store::StoreError& e) {
-    fmt::print(stderr, "gansweep: error: {}\n", e.what());
-    return cli::kExitFailure;
+    // CLI11 prints help, the version or the usage error; its own codes are
+    // folded into ours.
+    return app.exit(e) == 0 ? cli::kExitOk : cli::kExitBadInput;
   } catch (const std::exception& e) {
     fmt::print(stderr, "gansweep: error: {}\n", e.what());
-    return cli::kExitFailure;
+    return gansweep::cli::exit_code_for(e);
   }
   return exit_code;
 }
