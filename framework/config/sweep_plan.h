@@ -30,8 +30,10 @@ struct SweepPlan {
   std::size_t duplicates_dropped = 0;
 };
 
-// Refuses (ConfigError) grids above this many combinations before expanding.
-inline constexpr std::size_t kMaxRunsPerSweep = 10'000'000;
+// Refuses (ConfigError) grids above this many combinations before expanding:
+// a plan holds every resolved run in memory (about 0.5 KB each), and a
+// million runs is already far beyond what one database should hold.
+inline constexpr std::size_t kMaxRunsPerSweep = 1'000'000;
 
 SweepPlan plan_sweep(SweepDefinition definition);
 
