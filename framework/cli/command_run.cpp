@@ -72,8 +72,6 @@ void add_run_command(CLI::App& app, int& exit_code) {
     options.stop_requested = &g_stop_requested;
     install_signal_handlers();
 
-    fmt::print(stderr, "gansweep: sweep '{}' -> {}\n", plan.definition.name,
-               options.db_path.string());
     const SweepOutcome outcome = run_sweep(plan, options);
     fmt::print(stderr,
                "gansweep: {} run{}: {} done, {} diverged, {} failed, {} interrupted, {} "

@@ -1,29 +1,23 @@
 // `gansweep status DB`: what a result database holds: its sweeps, and each
 // run's status, progress and timing. Opens the database read-only.
-#include <csignal>
 #include <map>
 #include <memory>
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/table.h"
 #include "store/result_store.h"
+#include "util/process.h"
 
 namespace gansweep::cli {
 namespace {
-
-std::string this_host() {
-  char buffer[256] = {};
-  return gethostname(buffer, sizeof(buffer) - 1) == 0 ? std::string(buffer) : "";
-}
 
 // A run left 'running' by a process on this host that no longer exists was
 // killed; the next `gansweep run` redoes it.
 bool is_abandoned(const store::RunSummary& run, const std::string& host) {
   if (run.status != store::RunStatus::kRunning || run.host != host || run.pid <= 0) return false;
-  return kill(static_cast<pid_t>(run.pid), 0) != 0 && errno == ESRCH;
+  return !process_is_alive(run.pid);
 }
 
 }  // namespace
@@ -34,7 +28,7 @@ void add_status_command(CLI::App& app, int& exit_code) {
   command->add_option("DB", *db, "Result database (.db)")->required();
   command->callback([&exit_code, db] {
     const auto store = store::ResultStore::open_read_only(*db);
-    const std::string host = this_host();
+    const std::string host = host_name();
     for (const auto& sweep : store->sweep_summaries()) {
       fmt::print("sweep '{}': {} run{}, created {}\n", sweep.name, sweep.runs,
                  sweep.runs == 1 ? "" : "s", sweep.created_at);

@@ -1,7 +1,5 @@
 #include "runner/sweep_runner.h"
 
-#include <unistd.h>
-
 #include <fmt/format.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -14,16 +12,11 @@
 #include "train/device.h"
 #include "train/trainer.h"
 #include "util/build_info.h"
+#include "util/process.h"
 #include "util/text.h"
 
 namespace gansweep {
 namespace {
-
-std::string host_name() {
-  char buffer[256] = {};
-  if (gethostname(buffer, sizeof(buffer) - 1) != 0) return "unknown";
-  return buffer;
-}
 
 store::ColumnValue to_column(const ParamValue& value) {
   return std::visit(
@@ -89,9 +82,23 @@ SweepOutcome run_sweep(const SweepPlan& plan, const RunnerOptions& options) {
   }
   auto store = store::ResultStore::open_for_writing(options.db_path);
   store::SweepRecord sweep_record{plan.definition.name, plan.definition.file, plan.definition.text};
-  store->register_sweep(sweep_record, run_records(plan));
+  const store::RegisterOutcome registered = store->register_sweep(sweep_record, run_records(plan));
   const auto statuses = store->run_statuses(plan.definition.name);
   auto log = make_logger(options.db_path);
+  fmt::print(stderr, "gansweep: sweep '{}' -> {}\n", plan.definition.name,
+             options.db_path.string());
+  if (registered.file_changed) {
+    const std::string note = fmt::format(
+        "sweep '{}' was registered before from a different file; its earlier text is kept in "
+        "sweep_versions{}",
+        plan.definition.name,
+        registered.runs_left_out > 0
+            ? fmt::format(", and {} run{} it listed, no longer in the file, keep their results",
+                          registered.runs_left_out, registered.runs_left_out == 1 ? "" : "s")
+            : "");
+    fmt::print(stderr, "gansweep: {}\n", note);
+    log->warn("{}", note);
+  }
 
   std::vector<const PlannedRun*> to_train;
   std::int64_t total_steps = 0;
@@ -125,7 +132,7 @@ SweepOutcome run_sweep(const SweepPlan& plan, const RunnerOptions& options) {
     env.torch_version = TORCH_VERSION;
     env.host = host_name();
     env.git_commit = git_commit();
-    env.pid = static_cast<std::int64_t>(getpid());
+    env.pid = current_pid();
 
     progress.run_started(static_cast<int>(i), run.run_key);
     store::RunOutcome result;
@@ -134,7 +141,19 @@ SweepOutcome run_sweep(const SweepPlan& plan, const RunnerOptions& options) {
       const torch::Device device = resolve_device(experiment.device);
       device_text = device_name(device);
       env.device = device_text;
-      store->start_run(run.run_key, env);
+      const store::StartOutcome claim = store->start_run(run.run_key, env);
+      if (claim != store::StartOutcome::kStarted) {
+        // Another gansweep process on this machine trains it or has
+        // finished it: nothing to do here.
+        const std::string line = fmt::format(
+            "run {}/{} {} skipped: {}", i + 1, to_train.size(), run.run_key,
+            claim == store::StartOutcome::kBusy ? "another gansweep process is training it"
+                                                : "finished meanwhile by another process");
+        log->info("{}", line);
+        progress.run_finished(line, run.experiment.steps);
+        ++outcome.skipped;
+        continue;
+      }
       log->info("run {} ({}/{}) started on {}", run.run_key, i + 1, to_train.size(), device_text);
 
       TrainOptions train_options;
@@ -155,14 +174,13 @@ SweepOutcome run_sweep(const SweepPlan& plan, const RunnerOptions& options) {
       }
     } catch (const store::StoreError&) {
       throw;  // the database itself is failing: stop the sweep
+    } catch (const c10::Error& e) {
+      // LibTorch's own message, without its C++ backtrace.
+      result.status = store::RunStatus::kFailed;
+      result.error = e.what_without_backtrace();
     } catch (const std::exception& e) {
       result.status = store::RunStatus::kFailed;
       result.error = e.what();
-      if (env.device.empty()) {
-        // Failed before it started (e.g. no GPU): still record why.
-        env.device = device_text;
-        store->start_run(run.run_key, env);
-      }
     }
     store->finish_run(run.run_key, result);
 

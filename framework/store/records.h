@@ -81,6 +81,17 @@ struct SampleRow {
   std::vector<float> values;
 };
 
+struct RegisterOutcome {
+  bool file_changed = false;  // the sweep was registered from another text
+  int runs_left_out = 0;      // runs the earlier text listed and this one does not
+};
+
+enum class StartOutcome {
+  kStarted,
+  kAlreadyFinished,  // done or diverged, perhaps by another process
+  kBusy,             // a live process on this host is training it
+};
+
 struct RunOutcome {
   RunStatus status = RunStatus::kDone;
   std::optional<std::int64_t> first_nonfinite_step;

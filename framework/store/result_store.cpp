@@ -19,6 +19,7 @@
 #include "store/database.h"
 #include "store/schema.h"
 #include "store/step_columns.h"
+#include "util/process.h"
 
 namespace gansweep::store {
 namespace {
@@ -280,7 +281,8 @@ void ResultStore::require_writable(const char* action) const {
   }
 }
 
-void ResultStore::register_sweep(const SweepRecord& sweep, const std::vector<RunRecord>& runs) {
+RegisterOutcome ResultStore::register_sweep(const SweepRecord& sweep,
+                                            const std::vector<RunRecord>& runs) {
   require_writable("register a sweep");
   const std::string& path = path_.string();
 
@@ -327,6 +329,40 @@ void ResultStore::register_sweep(const SweepRecord& sweep, const std::vector<Run
     if (existing.count(name) == 0) {
       db_->exec(fmt::format("ALTER TABLE runs ADD COLUMN {} {}", quote_identifier(name),
                             type_name(type)));
+    }
+  }
+
+  // A sweep registered again from a different file: keep the old text, and
+  // let the new file alone say which runs the sweep holds. Runs it no longer
+  // lists keep their rows; they are results.
+  RegisterOutcome outcome;
+  {
+    Statement previous = db_->prepare("SELECT file_path, file_text FROM sweeps WHERE name = ?1",
+                                      "cannot read sweep");
+    previous.bind_text(1, sweep.name);
+    if (previous.step() && previous.column_text(1) != sweep.file_text) {
+      outcome.file_changed = true;
+      Statement keep = db_->prepare(
+          fmt::format("INSERT INTO sweep_versions (sweep, file_path, file_text, replaced_at) "
+                      "VALUES (?1, ?2, ?3, {})",
+                      kNowSql),
+          "cannot keep the sweep's earlier file");
+      keep.bind_text(1, sweep.name).bind_text(2, previous.column_text(0));
+      keep.bind_text(3, previous.column_text(1));
+      previous.reset();
+      keep.run();
+      std::set<std::string> planned;
+      for (const RunRecord& run : runs) planned.insert(run.run_key);
+      Statement old_links = db_->prepare("SELECT run_key FROM sweep_runs WHERE sweep = ?1",
+                                         "cannot read the sweep's runs");
+      old_links.bind_text(1, sweep.name);
+      while (old_links.step()) {
+        if (planned.count(old_links.column_text(0)) == 0) ++outcome.runs_left_out;
+      }
+      Statement unlink =
+          db_->prepare("DELETE FROM sweep_runs WHERE sweep = ?1", "cannot relink the sweep");
+      unlink.bind_text(1, sweep.name);
+      unlink.run();
     }
   }
 
@@ -391,7 +427,34 @@ void ResultStore::register_sweep(const SweepRecord& sweep, const std::vector<Run
     link.bind_text(1, sweep.name).bind_text(2, run.run_key).bind_int64(3, run.position);
     link.run();
   }
+
+  // Every swept column gets a value for every run, also for runs whose own
+  // sweep did not sweep that key: read from the run's resolved settings
+  // ("train_lr" is "$.train.lr"; section names have no underscore).
+  {
+    Statement columns = db_->prepare("PRAGMA table_info(runs)", "cannot read runs' columns");
+    std::vector<std::string> swept_columns;
+    while (columns.step()) {
+      const std::string name = columns.column_text(1);
+      if (std::find(fixed.begin(), fixed.end(), name) == fixed.end()) {
+        swept_columns.push_back(name);
+      }
+    }
+    for (const std::string& name : swept_columns) {
+      const auto underscore = name.find('_');
+      if (underscore == std::string::npos) continue;
+      const std::string json_path =
+          "$." + name.substr(0, underscore) + "." + name.substr(underscore + 1);
+      Statement fill = db_->prepare(
+          fmt::format("UPDATE runs SET {0} = json_extract(config_json, ?1) WHERE {0} IS NULL",
+                      quote_identifier(name)),
+          "cannot fill swept columns");
+      fill.bind_text(1, json_path);
+      fill.run();
+    }
+  }
   tx.commit();
+  return outcome;
 }
 
 std::map<std::string, RunStatus> ResultStore::run_statuses(const std::string& sweep_name) const {
@@ -407,8 +470,12 @@ std::map<std::string, RunStatus> ResultStore::run_statuses(const std::string& sw
 
 std::vector<RunSummary> ResultStore::run_summaries() const {
   Statement stmt = db_->prepare(
-      "SELECT run_key, sweep, position, status, steps_done, first_nonfinite_step, error, "
-      "device, train_seconds, pid, host FROM runs ORDER BY sweep, position, run_key",
+      // A run is listed under every sweep that holds it; a run no sweep's
+      // current file lists any more is listed where it was first planned.
+      "SELECT r.run_key, coalesce(l.sweep, r.sweep), coalesce(l.position, r.position), "
+      "r.status, r.steps_done, r.first_nonfinite_step, r.error, r.device, r.train_seconds, "
+      "r.pid, r.host FROM runs AS r LEFT JOIN sweep_runs AS l ON l.run_key = r.run_key "
+      "ORDER BY 2, 3, 1",
       "cannot read runs");
   std::vector<RunSummary> summaries;
   while (stmt.step()) {
@@ -445,13 +512,39 @@ std::vector<SweepSummary> ResultStore::sweep_summaries() const {
   return summaries;
 }
 
-void ResultStore::start_run(const std::string& run_key, const RunEnvironment& env) {
+StartOutcome ResultStore::start_run(const std::string& run_key, const RunEnvironment& env) {
   require_writable("start a run");
   // Rows still buffered may belong to this run's earlier attempt; they must
   // reach the file before the delete below, or they would survive it.
   flush();
 
+  // BEGIN IMMEDIATE holds the write lock from the check to the update, so
+  // two processes cannot both claim the run.
   Transaction tx(*db_);
+  Statement current = db_->prepare("SELECT status, host, pid FROM runs WHERE run_key = ?1",
+                                   fmt::format("cannot read run {}", run_key));
+  current.bind_text(1, run_key);
+  if (!current.step()) {
+    throw StoreError(
+        fmt::format("{}: cannot start run {}: no such run (its sweep was not "
+                    "registered)",
+                    path_.string(), run_key));
+  }
+  const RunStatus status = parse_run_status(current.column_text(0));
+  const std::string holder_host = current.column_text(1);
+  const std::int64_t holder_pid = current.column_int64(2);
+  current.reset();
+  if (status == RunStatus::kDone || status == RunStatus::kDiverged) {
+    return StartOutcome::kAlreadyFinished;
+  }
+  // A run marked running by a live process on this host is being trained
+  // there. A holder on another host cannot be checked and is taken to be
+  // dead: sharing one database file between machines is not supported.
+  if (status == RunStatus::kRunning && holder_host == env.host && holder_pid != env.pid &&
+      process_is_alive(holder_pid)) {
+    return StartOutcome::kBusy;
+  }
+
   for (std::string_view table : kRowTables) {
     Statement del = db_->prepare(fmt::format("DELETE FROM {} WHERE run_key = ?1", table),
                                  fmt::format("cannot clear {} of run {}", table, run_key));
@@ -470,13 +563,8 @@ void ResultStore::start_run(const std::string& run_key, const RunEnvironment& en
   update.bind_text(4, env.torch_version).bind_text(5, env.host).bind_text(6, env.git_commit);
   update.bind_int64(7, env.pid);
   update.run();
-  if (db_->changes() == 0) {
-    throw StoreError(
-        fmt::format("{}: cannot start run {}: no such run (its sweep was not "
-                    "registered)",
-                    path_.string(), run_key));
-  }
   tx.commit();
+  return StartOutcome::kStarted;
 }
 
 void ResultStore::append_step(const std::string& run_key, const StepRow& row) {

@@ -46,7 +46,11 @@ class ResultStore {
   // (same run_key, from this or another sweep) keep their status and rows;
   // new ones start as queued. Adds a column to `runs` for every swept path not
   // seen before, and links every run to the sweep in `sweep_runs`.
-  void register_sweep(const SweepRecord& sweep, const std::vector<RunRecord>& runs);
+  // When the sweep was registered before from a different file, the old
+  // text moves to `sweep_versions` and the sweep's links are replaced by the
+  // new file's runs; runs left out keep their rows. Swept columns are filled
+  // for every run from its config_json, whichever sweep planned it.
+  RegisterOutcome register_sweep(const SweepRecord& sweep, const std::vector<RunRecord>& runs);
 
   // Status of every run of the sweep, keyed by run_key.
   std::map<std::string, RunStatus> run_statuses(const std::string& sweep_name) const;
@@ -55,10 +59,13 @@ class ResultStore {
   std::vector<RunSummary> run_summaries() const;
   std::vector<SweepSummary> sweep_summaries() const;
 
-  // Marks a run as running and, in the same transaction, deletes any rows an
-  // earlier, unfinished attempt left (steps, evals, layer_grads, samples), so
-  // that a redone run never holds duplicate or stale rows.
-  void start_run(const std::string& run_key, const RunEnvironment& env);
+  // Claims a run for this process: marks it running and, in the same
+  // transaction, deletes any rows an earlier, unfinished attempt left (steps,
+  // evals, layer_grads, samples), so a redone run never holds duplicate or
+  // stale rows. Claims nothing when the run is finished meanwhile, or when
+  // a live process on this host is training it (env.host and env.pid say
+  // who is asking).
+  StartOutcome start_run(const std::string& run_key, const RunEnvironment& env);
 
   // Buffered appends: rows are written in one transaction per flush, which
   // happens when the buffer holds flush_rows rows or flush_interval has passed

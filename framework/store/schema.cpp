@@ -55,7 +55,17 @@ CREATE TABLE runs (
   pid INTEGER
 );
 
--- Which runs make up each sweep, and in what order.
+-- Earlier texts of a sweep file: when a sweep is registered again with a
+-- different file, the text it replaces is kept here with the time it was
+-- replaced.
+CREATE TABLE sweep_versions (
+  sweep TEXT NOT NULL,
+  file_path TEXT NOT NULL,
+  file_text TEXT NOT NULL,
+  replaced_at TEXT NOT NULL
+);
+
+-- Which runs make up each sweep (as its file now reads), and in what order.
 CREATE TABLE sweep_runs (
   sweep TEXT NOT NULL,
   run_key TEXT NOT NULL,

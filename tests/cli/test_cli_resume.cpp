@@ -69,6 +69,25 @@ TEST(CliResume, C11KillNineAtTenMomentsThenRerun) {
   expect_intact_and_equal(dir / "killed.db", dir / "reference.db");
 }
 
+TEST(CliResume, TwoProcessesOnOneDatabaseShareTheRunsWithoutLosingRows) {
+  TempDir dir;
+  write_file(dir / "resume.yaml", kResumeSweep);
+  ASSERT_EQ(run_gansweep({"run", "resume.yaml", "--db", "reference.db"}, dir.path()).exit_code, 0);
+  Process first({"run", "resume.yaml", "--db", "shared.db"}, dir.path());
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  const fs::path second_dir = dir / "second";
+  fs::create_directories(second_dir);
+  Process second({"run", (dir / "resume.yaml").string(), "--db", (dir / "shared.db").string()},
+                 second_dir);
+  const CommandResult a = first.wait();
+  const CommandResult b = second.wait();
+  EXPECT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_EQ(b.exit_code, 0) << b.err;
+  // Each run was trained once, by one of them.
+  EXPECT_EQ(query_one(dir / "shared.db", "SELECT max(attempts) FROM runs"), "1");
+  expect_intact_and_equal(dir / "shared.db", dir / "reference.db");
+}
+
 TEST(CliResume, CtrlCMarksTheRunInterruptedAndTheRerunFinishes) {
   TempDir dir;
   write_file(dir / "resume.yaml", kResumeSweep);

@@ -111,8 +111,8 @@ TEST_F(ResultStoreTest, CreatesSchemaVersion1InWalMode) {
   EXPECT_EQ(schema::kCurrentVersion, 1);
   EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(raw.texts("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
-            std::vector<std::string>(
-                {"evals", "layer_grads", "runs", "samples", "steps", "sweep_runs", "sweeps"}));
+            std::vector<std::string>({"evals", "layer_grads", "runs", "samples", "steps",
+                                      "sweep_runs", "sweep_versions", "sweeps"}));
   EXPECT_EQ(raw.texts("SELECT name FROM pragma_table_info('runs')"), schema::runs_fixed_columns());
   EXPECT_EQ(
       raw.texts("SELECT name FROM pragma_table_info('sweeps')"),
@@ -355,7 +355,7 @@ TEST_F(ResultStoreTest, RegisterSweepRecordsSweepRunsAndLinks) {
             std::vector<std::string>({"s1:r1:0", "s1:r2:1"}));
 }
 
-TEST_F(ResultStoreTest, RegisterSweepTwiceChangesNothingButTheSweepText) {
+TEST_F(ResultStoreTest, RegisterSweepTwiceFromTheSameFileChangesNothing) {
   auto store = ResultStore::open_for_writing(db_path());
   const std::vector<RunRecord> runs = {make_run("r1", 0, {{"train_lr", 1e-4}}),
                                        make_run("r2", 1, {{"train_lr", 5e-5}})};
@@ -366,20 +366,58 @@ TEST_F(ResultStoreTest, RegisterSweepTwiceChangesNothingButTheSweepText) {
   const auto links_before = dump("sweep_runs", "sweep, run_key");
   const std::string created_before = RawDb(db_path()).text("SELECT created_at FROM sweeps");
 
-  SweepRecord edited = make_sweep("s1");
-  edited.file_text = "name: s1\n# edited\n";
-  store->register_sweep(edited, runs);
-
+  const RegisterOutcome again = store->register_sweep(make_sweep("s1"), runs);
+  EXPECT_FALSE(again.file_changed);
   EXPECT_EQ(dump("runs", "run_key"), runs_before);
   EXPECT_EQ(dump("sweep_runs", "sweep, run_key"), links_before);
   RawDb raw(db_path());
   EXPECT_EQ(raw.integer("SELECT count(*) FROM sweeps"), 1);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM sweep_versions"), 0);
   EXPECT_EQ(raw.text("SELECT created_at FROM sweeps"), created_before);
-  EXPECT_EQ(raw.text("SELECT file_text FROM sweeps"), "name: s1\n# edited\n");
   const auto statuses = store->run_statuses("s1");
   EXPECT_EQ(statuses.size(), 2u);
   EXPECT_EQ(statuses.at("r1"), RunStatus::kDone);
   EXPECT_EQ(statuses.at("r2"), RunStatus::kQueued);
+}
+
+TEST_F(ResultStoreTest, EditedSweepFileReplacesTheSweepsRunsAndKeepsTheOldText) {
+  auto store = ResultStore::open_for_writing(db_path());
+  store->register_sweep(make_sweep("s1"), {make_run("r1", 0), make_run("r2", 1)});
+  store->start_run("r1", make_env());
+  store->append_step("r1", make_step(0));
+  store->finish_run("r1", RunOutcome{});
+
+  SweepRecord edited = make_sweep("s1");
+  edited.file_text = "name: s1\n# edited\n";
+  const RegisterOutcome outcome =
+      store->register_sweep(edited, {make_run("r2", 0), make_run("r3", 1)});
+  EXPECT_TRUE(outcome.file_changed);
+  EXPECT_EQ(outcome.runs_left_out, 1);  // r1
+
+  RawDb raw(db_path());
+  EXPECT_EQ(raw.text("SELECT file_text FROM sweeps"), "name: s1\n# edited\n");
+  EXPECT_EQ(raw.text("SELECT file_text FROM sweep_versions WHERE sweep = 's1'"), "name: s1\n");
+  EXPECT_EQ(raw.texts("SELECT run_key || ':' || position FROM sweep_runs ORDER BY position"),
+            (std::vector<std::string>{"r2:0", "r3:1"}));
+  // r1 left the sweep but keeps its status and rows.
+  EXPECT_EQ(raw.text("SELECT status FROM runs WHERE run_key = 'r1'"), "done");
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM steps WHERE run_key = 'r1'"), 1);
+  EXPECT_EQ(store->run_statuses("s1").count("r1"), 0u);
+}
+
+TEST_F(ResultStoreTest, SweptColumnsAreFilledForRunsOfOtherSweeps) {
+  auto store = ResultStore::open_for_writing(db_path());
+  RunRecord a = make_run("a", 0, {{"train_loss", std::string("minimax")}});
+  a.config_json = R"({"train":{"loss":"minimax","lr":0.0002}})";
+  store->register_sweep(make_sweep("by_loss"), {a});
+  RunRecord b = make_run("b", 0, {{"train_lr", 1e-3}});
+  b.config_json = R"({"train":{"loss":"non_saturating","lr":0.001}})";
+  store->register_sweep(make_sweep("by_lr"), {b});
+
+  RawDb raw(db_path());
+  EXPECT_EQ(raw.texts("SELECT run_key || ' ' || train_loss || ' ' || train_lr FROM runs "
+                      "ORDER BY run_key"),
+            (std::vector<std::string>{"a minimax 0.0002", "b non_saturating 0.001"}));
 }
 
 TEST_F(ResultStoreTest, RegisterSweepAddsTypedSweptColumns) {
@@ -575,6 +613,55 @@ TEST_F(ResultStoreTest, StartRunOfAnUnknownRunFails) {
         db_path().string() + ": cannot start run nope: no such run (its sweep was not registered)");
   }
   EXPECT_THROW(store->finish_run("nope", RunOutcome{}), StoreError);
+}
+
+TEST_F(ResultStoreTest, ARunTrainedByALiveProcessOnThisHostIsNotClaimed) {
+  auto store = open_with_two_runs();
+  RunEnvironment holder = make_env();
+  holder.pid = getppid();  // alive for the whole test
+  ASSERT_EQ(store->start_run("r1", holder), StartOutcome::kStarted);
+  store->append_step("r1", make_step(0));
+  store->flush();
+
+  RunEnvironment other = make_env();
+  other.pid = getpid();
+  EXPECT_EQ(store->start_run("r1", other), StartOutcome::kBusy);
+  // Nothing of the holder's was touched.
+  RawDb raw(db_path());
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM steps WHERE run_key = 'r1'"), 1);
+  EXPECT_EQ(raw.integer("SELECT pid FROM runs WHERE run_key = 'r1'"), holder.pid);
+
+  // The holder itself may claim again, and another host is not checked.
+  EXPECT_EQ(store->start_run("r1", holder), StartOutcome::kStarted);
+  RunEnvironment elsewhere = other;
+  elsewhere.host = "box2";
+  EXPECT_EQ(store->start_run("r1", elsewhere), StartOutcome::kStarted);
+}
+
+TEST_F(ResultStoreTest, ARunWhoseProcessIsGoneIsClaimedAgain) {
+  auto store = open_with_two_runs();
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  waitpid(child, nullptr, 0);
+  RunEnvironment dead = make_env();
+  dead.pid = child;
+  ASSERT_EQ(store->start_run("r1", dead), StartOutcome::kStarted);
+  RunEnvironment next = make_env();
+  next.pid = getpid();
+  EXPECT_EQ(store->start_run("r1", next), StartOutcome::kStarted);
+  EXPECT_EQ(RawDb(db_path()).integer("SELECT attempts FROM runs WHERE run_key = 'r1'"), 2);
+}
+
+TEST_F(ResultStoreTest, AFinishedRunIsNotClaimed) {
+  auto store = open_with_two_runs();
+  store->start_run("r1", make_env());
+  store->finish_run("r1", RunOutcome{});
+  EXPECT_EQ(store->start_run("r1", make_env()), StartOutcome::kAlreadyFinished);
+  RunOutcome diverged;
+  diverged.status = RunStatus::kDiverged;
+  store->start_run("r2", make_env());
+  store->finish_run("r2", diverged);
+  EXPECT_EQ(store->start_run("r2", make_env()), StartOutcome::kAlreadyFinished);
 }
 
 TEST_F(ResultStoreTest, FinishRunRecordsTheOutcome) {
