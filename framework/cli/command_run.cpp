@@ -4,12 +4,14 @@
 #include <csignal>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "config/choices.h"
 #include "config/sweep_plan.h"
 #include "runner/preflight.h"
 #include "runner/sweep_runner.h"
@@ -40,7 +42,12 @@ struct RunArguments {
   std::string db;
   int threads = 1;
   std::string device;
+  CLI::Option* device_option = nullptr;
 };
+
+bool command_has_device(const std::shared_ptr<RunArguments>& args) {
+  return args->device_option != nullptr && args->device_option->count() > 0;
+}
 
 }  // namespace
 
@@ -55,7 +62,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
                    "machine, device and thread count")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  command->add_option("--device", args->device, "Override train.device: auto, cpu, cuda or cuda:N");
+  args->device_option = command->add_option("--device", args->device,
+                                            "Override train.device: auto, cpu, cuda or cuda:N");
 
   command->callback([&exit_code, args] {
     // Everything that can be wrong with the input is found before the
@@ -65,7 +73,18 @@ void add_run_command(CLI::App& app, int& exit_code) {
     options.db_path =
         args->db.empty() ? default_db_path(plan.definition.name) : std::filesystem::path(args->db);
     options.threads = args->threads;
-    if (!args->device.empty()) options.device = args->device;
+    if (command_has_device(args)) {
+      if (const std::string problem = device_setting_problem(args->device); !problem.empty()) {
+        throw CLI::ValidationError("--device", problem);
+      }
+      options.device = args->device;
+    }
+    if (options.threads > static_cast<int>(std::thread::hardware_concurrency())) {
+      fmt::print(stderr,
+                 "gansweep: warning: --threads {} is more than this machine's {} cores; "
+                 "runs will be slower, not faster\n",
+                 options.threads, std::thread::hardware_concurrency());
+    }
     preflight(plan, options);
 
     options.interactive = isatty(STDERR_FILENO) != 0;

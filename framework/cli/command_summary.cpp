@@ -7,7 +7,9 @@
 
 #include "cli/commands.h"
 #include "cli/table.h"
+#include "config/parameters.h"
 #include "query/window_summary.h"
+#include "store/result_store.h"
 
 namespace gansweep::cli {
 namespace {
@@ -36,6 +38,12 @@ void add_summary_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_option("--sweep", args->sweep, "Only the runs of this sweep");
   command->callback([&exit_code, args] {
+    if (find_parameter(args->by) == nullptr) {
+      throw CLI::ValidationError(
+          "--by", fmt::format("unknown setting '{}'; expected a key such as train.loss or "
+                              "train.lr (gansweep keys lists them)",
+                              args->by));
+    }
     query::StepWindow window;
     try {
       window = query::parse_step_window(args->steps);
@@ -55,6 +63,16 @@ void add_summary_command(CLI::App& app, int& exit_code) {
       for (const auto& g : groups) {
         table.add_row({g.group, metric, std::to_string(g.runs), std::to_string(g.values),
                        number(g.median), number(g.q25), number(g.q75), std::to_string(g.skipped)});
+      }
+    }
+    if (!args->sweep.empty()) {
+      bool known = false;
+      for (const auto& sweep : store::ResultStore::open_read_only(args->db)->sweep_summaries()) {
+        known = known || sweep.name == args->sweep;
+      }
+      if (!known) {
+        throw CLI::ValidationError("--sweep",
+                                   fmt::format("no sweep named '{}' in {}", args->sweep, args->db));
       }
     }
     table.print(stdout);

@@ -1,7 +1,10 @@
 #include "config/choices.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
+
+#include "util/text.h"
 
 namespace gansweep {
 namespace {
@@ -71,5 +74,17 @@ std::vector<std::string> model_names() { return all_names(kModelNames); }
 bool loss_forbids_batch_norm(LossKind kind) { return kind == LossKind::kWassersteinGp; }
 
 bool is_toy_data(DataKind kind) { return kind != DataKind::kFashionMnist; }
+
+std::string device_setting_problem(const std::string& setting) {
+  if (setting == "auto" || setting == "cpu" || setting == "cuda") return "";
+  if (setting.rfind("cuda:", 0) == 0) {
+    const std::string index = setting.substr(5);
+    const bool digits =
+        !index.empty() && index.size() <= 3 &&
+        std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return digits ? "" : quote_for_message(setting) + " is not cuda:N with N a device number";
+  }
+  return "unknown device " + quote_for_message(setting) + "; expected auto, cpu, cuda or cuda:N";
+}
 
 }  // namespace gansweep

@@ -39,4 +39,8 @@ bool loss_forbids_batch_norm(LossKind kind);
 
 bool is_toy_data(DataKind kind);
 
+// Why a device setting is malformed ("" when it is auto, cpu, cuda or
+// cuda:N). Whether that device exists is checked when a sweep starts.
+std::string device_setting_problem(const std::string& setting);
+
 }  // namespace gansweep

@@ -96,17 +96,8 @@ Experiment resolve_experiment(const Assignment& settings, const std::string& fil
   if (has_batch_norm(e) && e.batch < 2) {
     r.fail("train.batch", "the dcgan's batch norm needs a batch of at least 2");
   }
-  if (e.device != "auto" && e.device != "cpu" && e.device != "cuda" &&
-      e.device.rfind("cuda:", 0) != 0) {
-    r.fail("train.device",
-           fmt::format("unknown device '{}'; expected auto, cpu, cuda or cuda:N", e.device));
-  }
-  if (e.device.rfind("cuda:", 0) == 0) {
-    const std::string index = e.device.substr(5);
-    if (index.empty() || index.size() > 3 ||
-        !std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      r.fail("train.device", fmt::format("'{}' is not cuda:N with N a device number", e.device));
-    }
+  if (const std::string problem = device_setting_problem(e.device); !problem.empty()) {
+    r.fail("train.device", problem);
   }
   return e;
 }

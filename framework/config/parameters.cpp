@@ -16,12 +16,14 @@
 namespace gansweep {
 namespace {
 
-ParamSpec integer(std::string path, std::int64_t default_value, double min, std::string doc) {
+ParamSpec integer(std::string path, std::int64_t default_value, double min, double max,
+                  std::string doc) {
   ParamSpec spec;
   spec.path = std::move(path);
   spec.type = ParamType::kInteger;
   spec.default_value = default_value;
   spec.min = min;
+  spec.max = max;
   spec.doc = std::move(doc);
   return spec;
 }
@@ -47,6 +49,9 @@ ParamSpec choice(std::string path, std::optional<std::string> default_value,
   return spec;
 }
 
+// Upper bounds keep a typo (hidden: 1e10) from reaching LibTorch as an
+// allocation failure deep inside a run; they are far above what a GAN-loss
+// comparison uses.
 std::vector<ParamSpec> build_specs() {
   std::vector<ParamSpec> specs;
 
@@ -62,17 +67,18 @@ std::vector<ParamSpec> build_specs() {
 
   specs.push_back(choice("model.kind", std::string("mlp"), model_names(),
                          "mlp fits any data; dcgan images only."));
-  specs.push_back(integer("model.hidden", 128, 1, "MLP hidden units per layer."));
-  specs.push_back(integer("model.depth", 2, 1, "MLP hidden layers, in G and in D."));
-  specs.push_back(integer("model.z_dim", 64, 1, "Dimension of the generator's noise."));
-  specs.push_back(integer("model.width", 64, 1,
+  specs.push_back(integer("model.hidden", 128, 1, 65536, "MLP hidden units per layer."));
+  specs.push_back(integer("model.depth", 2, 1, 64, "MLP hidden layers, in G and in D."));
+  specs.push_back(integer("model.z_dim", 64, 1, 65536, "Dimension of the generator's noise."));
+  specs.push_back(integer("model.width", 64, 1, 4096,
                           "DCGAN base width: G has 4w, 2w, w channels, D w, 2w, 4w "
                           "(64 is the LibTorch example's size)."));
 
-  specs.push_back(integer("train.steps", 2000, 1,
+  specs.push_back(integer("train.steps", 2000, 1, 1e9,
                           "Training steps; one step is d_steps D updates then g_steps "
                           "G updates."));
-  specs.push_back(integer("train.batch", 64, 1, "Batch size of real and of fake samples."));
+  specs.push_back(
+      integer("train.batch", 64, 1, 1 << 20, "Batch size of real and of fake samples."));
   specs.push_back(choice("train.loss", std::string("non_saturating"), loss_names(),
                          "The GAN objective (README: Losses)."));
   ParamSpec lr = real("train.lr", 2e-4, "Adam learning rate of both networks.");
@@ -97,9 +103,9 @@ std::vector<ParamSpec> build_specs() {
     beta.max_exclusive = true;
     specs.push_back(beta);
   }
-  specs.push_back(integer("train.d_steps", 1, 1, "Discriminator updates per step."));
-  specs.push_back(integer("train.g_steps", 1, 1, "Generator updates per step."));
-  specs.push_back(integer("train.seed", 0, 0,
+  specs.push_back(integer("train.d_steps", 1, 1, 1000, "Discriminator updates per step."));
+  specs.push_back(integer("train.g_steps", 1, 1, 1000, "Generator updates per step."));
+  specs.push_back(integer("train.seed", 0, 0, 9.0e15,
                           "Root of the run's seed tree (data order, G init, D init, "
                           "noise)."));
   ParamSpec gp =
@@ -114,34 +120,47 @@ std::vector<ParamSpec> build_specs() {
   device.doc = "auto (CUDA if present, else CPU), cpu, cuda or cuda:N.";
   specs.push_back(device);
 
-  specs.push_back(integer("log.every", 1, 1, "Record a step row every this many steps."));
-  specs.push_back(integer("log.eval_every", 500, 1,
+  specs.push_back(integer("log.every", 1, 1, 1e9, "Record a step row every this many steps."));
+  specs.push_back(integer("log.eval_every", 500, 1, 1e9,
                           "Evaluate the generator every this many steps (and at the end)."));
-  specs.push_back(integer("log.layer_every", 100, 0,
+  specs.push_back(integer("log.layer_every", 100, 0, 1e9,
                           "Record per-layer gradient norms every this many steps; 0: never."));
-  specs.push_back(integer("log.eval_samples", 2500, 1,
+  specs.push_back(integer("log.eval_samples", 2500, 1, 1e6,
                           "Generated points per toy-data evaluation (VEEGAN protocol: "
                           "2500)."));
-  specs.push_back(integer("log.sample_count", 64, 0,
+  specs.push_back(integer("log.sample_count", 64, 0, 4096,
                           "Fixed-noise samples stored at each evaluation, for the report."));
   return specs;
 }
 
-bool parse_real_text(const std::string& text, double* out) {
-  if (text.empty()) return false;
-  errno = 0;
-  char* end = nullptr;
-  const double value = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size() || errno == ERANGE) return false;
+enum class NumberText { kNumber, kNotANumber, kOutOfRange };
+
+// Reads a YAML 1.2 decimal number ("1e-4", "5E-05", "-0.5", "2000"). A number
+// too large or too small for a double is out of range, not "not a number".
+NumberText parse_number_text(const std::string& text, double* out) {
+  if (text.empty()) return NumberText::kNotANumber;
   // strtod also reads "inf", "nan" and hex floats; a setting is never one.
   for (char c : text) {
     if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E' ||
           c == '+' || c == '-')) {
-      return false;
+      return NumberText::kNotANumber;
     }
   }
-  *out = value;
-  return true;
+  errno = 0;
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size()) return NumberText::kNotANumber;
+  if (errno == ERANGE) return NumberText::kOutOfRange;
+  // -0 and 0 are the same setting (and must give the same run key).
+  *out = value == 0.0 ? 0.0 : value;
+  return NumberText::kNumber;
+}
+
+// A quoted or !!str-tagged scalar is text in YAML, even when it looks like a
+// number; a plain scalar has the non-specific tag "?".
+bool is_plain_or_numeric_tag(const YAML::Node& node) {
+  const std::string& tag = node.Tag();
+  return tag == "?" || tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float";
 }
 
 std::string range_text(const ParamSpec& spec) {
@@ -160,9 +179,9 @@ void check_range(const ParamSpec& spec, double value, const YAML::Node& node,
   const bool too_low = spec.min && (spec.min_exclusive ? value <= *spec.min : value < *spec.min);
   const bool too_high = spec.max && (spec.max_exclusive ? value >= *spec.max : value > *spec.max);
   if (too_low || too_high) {
-    throw ConfigError(
-        file, position_of(node), spec.path,
-        fmt::format("{} is out of range: expected a value {}", node.Scalar(), range_text(spec)));
+    throw ConfigError(file, position_of(node), spec.path,
+                      fmt::format("{} is out of range: expected a value {}",
+                                  shorten_for_message(node.Scalar()), range_text(spec)));
   }
 }
 
@@ -219,21 +238,38 @@ ParamValue parse_parameter(const ParamSpec& spec, const YAML::Node& node, const 
                      describe_node(node)));
   }
   const std::string& text = node.Scalar();
+  const bool numeric = spec.type == ParamType::kInteger || spec.type == ParamType::kReal;
+  if (numeric && !is_plain_or_numeric_tag(node)) {
+    fail(fmt::format("expected a {}, found the text {}: write numbers without quotes",
+                     spec.type == ParamType::kInteger ? "whole number" : "number",
+                     quote_for_message(text)));
+  }
 
   switch (spec.type) {
     case ParamType::kInteger: {
       double value = 0;
-      if (!parse_real_text(text, &value) || value != std::floor(value) ||
-          std::fabs(value) > 9.0e15) {
-        fail(fmt::format("expected a whole number, found '{}'", text));
+      const NumberText kind = parse_number_text(text, &value);
+      if (kind == NumberText::kNotANumber ||
+          (kind == NumberText::kNumber && value != std::floor(value))) {
+        fail(fmt::format("expected a whole number, found {}", quote_for_message(text)));
+      }
+      // Beyond 2^53 a double no longer holds every whole number exactly.
+      if (kind == NumberText::kOutOfRange || std::fabs(value) > 9.0e15) {
+        fail(fmt::format("{} is out of range: expected a value {}", quote_for_message(text),
+                         range_text(spec)));
       }
       check_range(spec, value, node, file);
       return static_cast<std::int64_t>(value);
     }
     case ParamType::kReal: {
       double value = 0;
-      if (!parse_real_text(text, &value) || !std::isfinite(value)) {
-        fail(fmt::format("expected a number, found '{}'", text));
+      const NumberText kind = parse_number_text(text, &value);
+      if (kind == NumberText::kNotANumber) {
+        fail(fmt::format("expected a number, found {}", quote_for_message(text)));
+      }
+      if (kind == NumberText::kOutOfRange || !std::isfinite(value)) {
+        fail(fmt::format("{} is out of range: it is too large or too small for a double",
+                         quote_for_message(text)));
       }
       check_range(spec, value, node, file);
       return value;
@@ -243,7 +279,8 @@ ParamValue parse_parameter(const ParamSpec& spec, const YAML::Node& node, const 
         if (c == text) return text;
       }
       const std::string suggestion = closest_match(text, spec.choices);
-      fail(fmt::format("unknown value '{}'; expected one of {}{}", text, join_choices(spec.choices),
+      fail(fmt::format("unknown value {}; expected one of {}{}", quote_for_message(text),
+                       join_choices(spec.choices),
                        suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion)));
       break;
     }
@@ -253,7 +290,7 @@ ParamValue parse_parameter(const ParamSpec& spec, const YAML::Node& node, const 
       // YAML 1.2: only true and false; yes/no/on/off are strings.
       if (text == "true") return true;
       if (text == "false") return false;
-      fail(fmt::format("expected true or false, found '{}'", text));
+      fail(fmt::format("expected true or false, found {}", quote_for_message(text)));
   }
   return text;
 }

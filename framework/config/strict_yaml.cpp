@@ -1,23 +1,32 @@
 #include "config/strict_yaml.h"
 
 #include <set>
+#include <vector>
 
 #include <fmt/format.h>
+
+#include "util/text.h"
 
 namespace gansweep {
 namespace {
 
-// Finds the first flow bracket that opens level kMaxYamlNesting + 1, before
-// yaml-cpp recurses into it. Quoted strings and comments are skipped; a
-// bracket inside a plain or block scalar may be counted too, which can only
-// matter for text with dozens of unclosed brackets.
-void check_flow_nesting(std::string_view text, const std::string& file_name) {
+// One pass over the text before yaml-cpp sees it: finds the first flow
+// bracket that opens level kMaxYamlNesting + 1 (before yaml-cpp recurses into
+// it), and a quoted scalar that is never closed (yaml-cpp 0.7 accepts one at
+// the end of the text, which then swallows the rest of the file). A quote
+// opens a quoted scalar only where a scalar can start: at the start of a
+// line or after "- ", ": ", "[", "{", "," or "? ". Comments are skipped; a
+// bracket inside a plain or block scalar may be counted too, which matters
+// only for text with dozens of unclosed brackets.
+void scan_text(std::string_view text, const std::string& file_name) {
   int depth = 0;
   int line = 1;
   int column = 0;
   char quote = 0;
+  SourcePosition quote_start;
   bool comment = false;
-  char previous = '\n';
+  char previous = '\n';     // the character before this one
+  char significant = '\n';  // the last character that is not a blank
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     ++column;
@@ -26,6 +35,7 @@ void check_flow_nesting(std::string_view text, const std::string& file_name) {
       column = 0;
       comment = false;
       previous = c;
+      if (quote == 0) significant = c;
       continue;
     }
     if (comment) continue;
@@ -34,23 +44,44 @@ void check_flow_nesting(std::string_view text, const std::string& file_name) {
         ++i;
         ++column;
       } else if (c == quote) {
-        quote = 0;
+        // '' inside a single-quoted scalar is an escaped quote.
+        if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+          ++i;
+          ++column;
+        } else {
+          quote = 0;
+        }
       }
-    } else if (c == '"' || c == '\'') {
+      previous = c;
+      continue;
+    }
+    const bool blank = c == ' ' || c == '\t';
+    const bool scalar_can_start =
+        significant == '\n' || significant == '[' || significant == '{' || significant == ',' ||
+        ((significant == ':' || significant == '-' || significant == '?') &&
+         (previous == ' ' || previous == '\t'));
+    if ((c == '"' || c == '\'') && scalar_can_start) {
       quote = c;
+      quote_start = {line, column};
     } else if (c == '#' && (previous == ' ' || previous == '\t' || previous == '\n')) {
       comment = true;
     } else if (c == '[' || c == '{') {
       if (++depth > kMaxYamlNesting) {
         throw ConfigError(file_name, {line, column}, "",
-                          fmt::format("nested too deeply: more than {} levels of "
-                                      "lists or mappings",
+                          fmt::format("nested too deeply: more than {} levels of lists or mappings",
                                       kMaxYamlNesting));
       }
     } else if ((c == ']' || c == '}') && depth > 0) {
       --depth;
     }
+    if (!blank) significant = c;
     previous = c;
+  }
+  if (quote != 0) {
+    throw ConfigError(file_name, quote_start, "",
+                      fmt::format("invalid YAML: the quoted text starting here is never closed "
+                                  "(expected a closing {})",
+                                  quote));
   }
 }
 
@@ -104,16 +135,22 @@ std::string describe_node(const YAML::Node& node) {
     case YAML::NodeType::Map:
       return "a mapping";
     case YAML::NodeType::Scalar:
-      return fmt::format("'{}'", node.Scalar());
+      return quote_for_message(node.Scalar());
   }
   return "?";
 }
 
 YAML::Node parse_yaml_strict(std::string_view text, const std::string& file_name) {
-  check_flow_nesting(text, file_name);
+  scan_text(text, file_name);
   YAML::Node root;
   try {
-    root = YAML::Load(std::string(text));
+    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
+    if (documents.size() > 1) {
+      throw ConfigError(file_name, position_of(documents[1]), "",
+                        "the file holds more than one YAML document (a second one starts "
+                        "after '---'); a sweep file is one document");
+    }
+    if (!documents.empty()) root = documents.front();
   } catch (const YAML::Exception& e) {
     const SourcePosition position =
         e.mark.is_null() ? SourcePosition{} : SourcePosition{e.mark.line + 1, e.mark.column + 1};

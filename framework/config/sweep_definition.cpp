@@ -68,7 +68,25 @@ class SweepParser {
           fmt::format("expected the sweep's name as text, found {}", describe_node(node)));
     }
     // Read as text whatever it looks like: `name: no` is the name "no".
-    return node.Scalar();
+    const std::string& name = node.Scalar();
+    if (name.size() > kMaxNameBytes) {
+      throw ConfigError(
+          file_, position_of(node), "name",
+          fmt::format("is {} bytes long; expected at most {}", name.size(), kMaxNameBytes));
+    }
+    // The name is printed on terminals and stored as SQLite text: control
+    // characters and invalid UTF-8 would garble both.
+    for (unsigned char c : name) {
+      if (c < 0x20 || c == 0x7f) {
+        throw ConfigError(file_, position_of(node), "name",
+                          "contains a control character (newline, tab, escape, ...); expected "
+                          "printable text");
+      }
+    }
+    if (!is_valid_utf8(name)) {
+      throw ConfigError(file_, position_of(node), "name", "is not valid UTF-8 text");
+    }
+    return name;
   }
 
   std::string default_name() const {
@@ -112,6 +130,11 @@ class SweepParser {
 
   const ParamSpec& sweepable(const YAML::Node& key_node) const {
     const std::string path = key_node.Scalar();
+    if (path == "zip") {
+      throw ConfigError(file_, position_of(key_node), "sweep.zip.zip",
+                        "zip groups cannot be nested; list several groups under one zip: "
+                        "instead");
+    }
     const ParamSpec* spec = find_parameter(path);
     if (spec == nullptr) {
       std::vector<std::string> candidates = parameter_paths();
@@ -137,7 +160,7 @@ class SweepParser {
     if (!group.IsMap() || group.size() == 0) {
       throw ConfigError(file_, position_of(group), "sweep.zip",
                         fmt::format("expected a mapping of keys to equally long lists, found {}",
-                                    describe_node(group)));
+                                    group.IsMap() ? "an empty mapping" : describe_node(group)));
     }
     SweepAxis axis;
     SourcePosition first_position;
@@ -147,9 +170,10 @@ class SweepParser {
       if (!axis.values.empty() && values.size() != axis.size()) {
         throw ConfigError(
             file_, position_of(entry.second), "sweep.zip." + spec.path,
-            fmt::format("has {} values but {} has {}: the lists of a zip group go together "
+            fmt::format("has {} value{} but {} has {}: the lists of a zip group go together "
                         "value by value and must be equally long",
-                        values.size(), axis.paths.front(), axis.size()));
+                        values.size(), values.size() == 1 ? "" : "s", axis.paths.front(),
+                        axis.size()));
       }
       axis.paths.push_back(spec.path);
       axis.values.push_back(std::move(values));
@@ -169,6 +193,10 @@ class SweepParser {
       if (entry.first.Scalar() == "zip") {
         // One group as a mapping, or several as a list of mappings.
         if (entry.second.IsSequence()) {
+          if (entry.second.size() == 0) {
+            throw ConfigError(file_, position_of(entry.first), "sweep.zip",
+                              "an empty list of zip groups; remove zip: or give it groups");
+          }
           for (const auto& group : entry.second) axes.push_back(parse_zip_group(group));
         } else {
           axes.push_back(parse_zip_group(entry.second));
@@ -208,16 +236,25 @@ SweepDefinition parse_sweep_definition(std::string_view text, const std::string&
 }
 
 SweepDefinition load_sweep_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::error_code ec;
-    const bool exists = std::filesystem::exists(path, ec);
-    throw ConfigError(path.string(), {}, "",
-                      exists ? "cannot read the sweep file" : "no such sweep file");
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status)) {
+    throw ConfigError(path.string(), {}, "", "no such sweep file");
   }
-  if (std::filesystem::is_directory(path)) {
+  if (std::filesystem::is_directory(status)) {
     throw ConfigError(path.string(), {}, "", "is a folder, expected a sweep file (.yaml)");
   }
+  if (!std::filesystem::is_regular_file(status)) {
+    throw ConfigError(path.string(), {}, "", "is not a regular file, expected a sweep file");
+  }
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxSweepFileBytes) {
+    throw ConfigError(
+        path.string(), {}, "",
+        fmt::format("is {} bytes; a sweep file may have at most {}", size, kMaxSweepFileBytes));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path.string(), {}, "", "cannot read the sweep file");
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return parse_sweep_definition(buffer.str(), path.string());

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -39,6 +40,10 @@ struct SweepDefinition {
   Assignment base;
   std::vector<SweepAxis> axes;  // in file order; the last varies fastest
 };
+
+// Limits that keep a wrong file (a log, /dev/zero) from being read whole.
+inline constexpr std::uintmax_t kMaxSweepFileBytes = 4 << 20;
+inline constexpr std::size_t kMaxNameBytes = 200;
 
 // Reads and parses a sweep file. Throws ConfigError (also for an unreadable
 // file, naming it).

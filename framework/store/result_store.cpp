@@ -207,6 +207,10 @@ struct ResultStore::Pending {
 };
 
 std::unique_ptr<ResultStore> ResultStore::open_for_writing(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw StoreError(fmt::format("{}: is a folder, not a database file", path.string()));
+  }
   std::string filename = path.string();
   // Some SQLite builds read any name starting with "file:" as a URI.
   if (filename.rfind("file:", 0) == 0) filename = "./" + filename;
@@ -245,6 +249,9 @@ std::unique_ptr<Database> open_database_read_only(const std::filesystem::path& p
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     throw StoreError(fmt::format("{}: no such database file", path.string()));
+  }
+  if (std::filesystem::is_directory(path, ec)) {
+    throw StoreError(fmt::format("{}: is a folder, not a database file", path.string()));
   }
   // mode=ro as well as SQLITE_OPEN_READONLY: no flag combination may create
   // the file, even if it disappears between the check above and the open.

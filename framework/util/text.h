@@ -17,6 +17,16 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
 // "a, b or c".
 std::string join_choices(const std::vector<std::string>& choices);
 
+// Whether the bytes are well-formed UTF-8 (no overlong forms, no surrogates).
+bool is_valid_utf8(std::string_view text);
+
+// Text echoed in an error message: at most 40 characters (then "..."), with
+// control characters shown as '?', so a huge or binary value cannot flood
+// the terminal.
+std::string shorten_for_message(std::string_view text);
+// The same in single quotes.
+std::string quote_for_message(std::string_view text);
+
 // A name made safe as a single file name: letters, digits, '-', '_' and '.'
 // are kept, runs of anything else become one '_', leading dots are dropped,
 // and the result is at most 80 bytes; "sweep" when nothing is left.

@@ -60,7 +60,10 @@ TEST(CliBadInput, MissingFashionMnistFilesAreNamedBeforeAnythingIsWritten) {
                                       "}\nmodel: {kind: mlp, hidden: 8}\ntrain: {steps: 1}\n");
   fs::create_directories(dir / "empty");
   const CommandResult r = expect_rejected("images.yaml", dir);
-  EXPECT_NE(r.err.find((dir / "empty").string() + "/train-images-idx3-ubyte"), std::string::npos)
+  // The setting that pointed there, and the file that is missing.
+  EXPECT_NE(r.err.find("images.yaml:1:35: data.path: " + (dir / "empty").string() +
+                       "/train-images-idx3-ubyte"),
+            std::string::npos)
       << r.err;
 }
 
@@ -106,9 +109,21 @@ TEST(CliBadInput, ADatabaseThatIsNotGansweepsIsLeftUntouched) {
 
 TEST(CliBadInput, BadArguments) {
   TempDir dir;
-  EXPECT_NE(run_gansweep({"run"}, dir.path()).exit_code, 0);
-  EXPECT_NE(run_gansweep({"frobnicate"}, dir.path()).exit_code, 0);
-  EXPECT_NE(run_gansweep({"run", "x.yaml", "--threads", "0"}, dir.path()).exit_code, 0);
+  EXPECT_EQ(run_gansweep({"run"}, dir.path()).exit_code, 2);
+  EXPECT_EQ(run_gansweep({"frobnicate"}, dir.path()).exit_code, 2);
+  EXPECT_EQ(run_gansweep({"run", "x.yaml", "--threads", "0"}, dir.path()).exit_code, 2);
+  write_file(dir / "ok.yaml", "data: {kind: ring8}\ntrain: {steps: 1}\n");
+  const CommandResult device =
+      run_gansweep({"run", "ok.yaml", "--db", "x.db", "--device", "cuda:x"}, dir.path());
+  EXPECT_EQ(device.exit_code, 2);
+  EXPECT_NE(device.err.find("'cuda:x' is not cuda:N"), std::string::npos) << device.err;
+  EXPECT_FALSE(fs::exists(dir / "x.db"));
+  const CommandResult by = run_gansweep({"summary", "x.db", "--by", "train.bogus"}, dir.path());
+  EXPECT_EQ(by.exit_code, 2);
+  EXPECT_NE(by.err.find("unknown setting 'train.bogus'"), std::string::npos) << by.err;
+  const CommandResult folder = run_gansweep({"status", "."}, dir.path());
+  EXPECT_NE(folder.err.find(".: is a folder, not a database file"), std::string::npos)
+      << folder.err;
   const CommandResult status = run_gansweep({"status", "missing.db"}, dir.path());
   EXPECT_NE(status.exit_code, 0);
   EXPECT_NE(status.err.find("missing.db: no such database file"), std::string::npos) << status.err;

@@ -40,6 +40,11 @@ TEST(RunKey, NumbersAreCanonical) {
             key_of("data: {kind: ring8}\ntrain: {steps: 1e3}\n"));
 }
 
+TEST(RunKey, MinusZeroIsZero) {
+  EXPECT_EQ(key_of("data: {kind: ring8}\ntrain: {beta1: -0.0}\n"),
+            key_of("data: {kind: ring8}\ntrain: {beta1: 0}\n"));
+}
+
 TEST(RunKey, DefaultsWrittenOutGiveTheSameKey) {
   EXPECT_EQ(key_of("data: {kind: ring8}\n"),
             key_of("data: {kind: ring8}\nmodel: {kind: mlp, hidden: 128}\n"

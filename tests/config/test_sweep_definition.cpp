@@ -58,7 +58,7 @@ TEST(SweepDefinition, NonPositiveLearningRate) {
 TEST(SweepDefinition, DStepsBelowOne) {
   const ConfigError e = plan_error(kBase + "train: {d_steps: 0}\n");
   EXPECT_EQ(e.key_path(), "train.d_steps");
-  EXPECT_EQ(e.detail(), "0 is out of range: expected a value >= 1");
+  EXPECT_EQ(e.detail(), "0 is out of range: expected a value in [1, 1000]");
 }
 
 TEST(SweepDefinition, BetaMustBeBelowOne) {
@@ -159,6 +159,82 @@ TEST(SweepDefinition, KeySweptTwiceIsRefused) {
 TEST(SweepDefinition, TopLevelMustBeAMapping) {
   EXPECT_NE(plan_error("- a\n- b\n").detail().find("expected a mapping"), std::string::npos);
   EXPECT_NE(plan_error("").detail().find("found nothing"), std::string::npos);
+}
+
+TEST(SweepDefinition, SizesHaveUpperBounds) {
+  EXPECT_EQ(plan_error(kBase + "model: {hidden: 1e10}\n").detail(),
+            "1e10 is out of range: expected a value in [1, 65536]");
+  EXPECT_EQ(plan_error(kBase + "train: {steps: 9223372036854775807}\n").detail(),
+            "'9223372036854775807' is out of range: expected a value in [1, 1000000000]");
+  EXPECT_EQ(plan_error(kBase + "train: {lr: 1e-400}\n").detail(),
+            "'1e-400' is out of range: it is too large or too small for a double");
+}
+
+TEST(SweepDefinition, QuotedNumbersAreText) {
+  EXPECT_EQ(plan_error(kBase + "train: {lr: '1e-4'}\n").detail(),
+            "expected a number, found the text '1e-4': write numbers without quotes");
+  EXPECT_EQ(plan_error(kBase + "train: {steps: !!str 20}\n").detail(),
+            "expected a whole number, found the text '20': write numbers without quotes");
+  EXPECT_EQ(plan_text(kBase + "train: {steps: !!int 20}\n").runs[0].experiment.steps, 20);
+}
+
+TEST(SweepDefinition, LongValuesAreShortenedInMessages) {
+  const std::string huge(100000, 'z');
+  const ConfigError e = plan_error(kBase + "train: {loss: " + huge + "}\n");
+  EXPECT_LT(e.detail().size(), 200u);
+  EXPECT_NE(e.detail().find("'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz...'"), std::string::npos);
+}
+
+TEST(SweepDefinition, NamesMustBePrintableUtf8) {
+  EXPECT_EQ(plan_error("name: \"a\\nb\"\n" + kBase).detail(),
+            "contains a control character (newline, tab, escape, ...); expected printable text");
+  EXPECT_EQ(plan_error("name: \"a\\0b\"\n" + kBase).key_path(), "name");
+  // Raw bytes that are not UTF-8 (a "\\xff" escape would be the letter U+00FF).
+  EXPECT_EQ(plan_error(std::string("name: a\xff\xfe\n") + kBase).detail(),
+            "is not valid UTF-8 text");
+  EXPECT_EQ(plan_text("name: \"r\u00e9sum\u00e9 <b>\"\n" + kBase).definition.name,
+            "r\u00e9sum\u00e9 <b>");
+}
+
+TEST(SweepDefinition, OneDocumentOnly) {
+  const ConfigError e = plan_error(kBase + "---\nname: second\n");
+  EXPECT_EQ(e.position().line, 3);
+  EXPECT_NE(e.detail().find("more than one YAML document"), std::string::npos);
+}
+
+TEST(SweepDefinition, UnclosedQuoteIsReportedWhereItOpens) {
+  const ConfigError e = plan_error("name: \"b\n" + kBase);
+  EXPECT_EQ(e.position().line, 1);
+  EXPECT_EQ(e.position().column, 7);
+  EXPECT_NE(e.detail().find("never closed"), std::string::npos);
+  // Apostrophes inside plain text are not quotes.
+  EXPECT_EQ(plan_text("name: it's mine\n" + kBase).definition.name, "it's mine");
+}
+
+TEST(SweepDefinition, EmptyAndNestedZipGroups) {
+  EXPECT_NE(plan_error(kBase + "sweep:\n  zip: []\n").detail().find("empty list of zip"),
+            std::string::npos);
+  EXPECT_NE(plan_error(kBase + "sweep:\n  zip: {}\n").detail().find("found an empty mapping"),
+            std::string::npos);
+  EXPECT_NE(plan_error(kBase + "sweep:\n  zip:\n    zip: {train.lr: [1]}\n")
+                .detail()
+                .find("cannot be nested"),
+            std::string::npos);
+}
+
+TEST(SweepDefinition, FilesThatAreNotSweepFiles) {
+  try {
+    load_sweep_file("/dev/zero");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "/dev/zero: is not a regular file, expected a sweep file");
+  }
+  try {
+    load_sweep_file("/tmp");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "/tmp: is a folder, expected a sweep file (.yaml)");
+  }
 }
 
 TEST(SweepDefinition, MissingFileIsNamed) {
