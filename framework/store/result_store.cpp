@@ -4,6 +4,7 @@
 #include "store/result_store.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -255,8 +256,15 @@ std::unique_ptr<Database> open_database_read_only(const std::filesystem::path& p
   }
   // mode=ro as well as SQLITE_OPEN_READONLY: no flag combination may create
   // the file, even if it disappears between the check above and the open.
-  auto db = std::make_unique<Database>(path.string(), file_uri(path) + "?mode=ro",
-                                       SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+  // Reading a WAL database needs its -shm file, which SQLite creates beside
+  // it; in a folder this user cannot write to (an archive of results), the
+  // file is read as immutable instead, since no writer can be there.
+  std::filesystem::path folder = path.parent_path();
+  if (folder.empty()) folder = ".";
+  const bool folder_writable = access(folder.c_str(), W_OK) == 0;
+  auto db = std::make_unique<Database>(
+      path.string(), file_uri(path) + (folder_writable ? "?mode=ro" : "?mode=ro&immutable=1"),
+      SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
   db->set_busy_timeout(kBusyTimeoutMs);
   schema::check_usable(*db, schema::inspect(*db), /*for_writing=*/false);
   return db;

@@ -216,6 +216,8 @@ void Trainer::evaluate(std::int64_t steps_done, RunRecorder& recorder) {
     row.mode_kl = quality.mode_kl;
     recorder.record_eval(row);
   }
+  // Images get no quality score yet (no Frechet distance or class coverage):
+  // only their samples are stored, below.
   if (experiment_.sample_count > 0) {
     const torch::Tensor kept =
         samples.narrow(0, 0, experiment_.sample_count).to(torch::kFloat).contiguous();
