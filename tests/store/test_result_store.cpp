@@ -89,6 +89,23 @@ class ResultStoreTest : public TempDirTest {
     return store;
   }
 
+  // Opening for writing and opening read-only both refuse the file with
+  // exactly this message.
+  void expect_refused_both_ways(const std::string& expected) {
+    try {
+      ResultStore::open_for_writing(db_path());
+      ADD_FAILURE() << "opened for writing";
+    } catch (const StoreError& e) {
+      EXPECT_EQ(std::string(e.what()), expected);
+    }
+    try {
+      ResultStore::open_read_only(db_path());
+      ADD_FAILURE() << "opened read-only";
+    } catch (const StoreError& e) {
+      EXPECT_EQ(std::string(e.what()), expected);
+    }
+  }
+
   // Every row of a table as one string per row, in key order, for comparing
   // whole tables before and after an operation.
   std::vector<std::string> dump(const std::string& table, const std::string& order) {
@@ -159,18 +176,7 @@ TEST_F(ResultStoreTest, GarbageFileIsRefusedAndLeftAlone) {
   const std::string expected = db_path().string() +
                                ": not a gansweep result database (not even SQLite): "
                                "file is not a database";
-  try {
-    ResultStore::open_for_writing(db_path());
-    FAIL();
-  } catch (const StoreError& e) {
-    EXPECT_EQ(std::string(e.what()), expected);
-  }
-  try {
-    ResultStore::open_read_only(db_path());
-    FAIL();
-  } catch (const StoreError& e) {
-    EXPECT_EQ(std::string(e.what()), expected);
-  }
+  expect_refused_both_ways(expected);
   std::ifstream in(db_path(), std::ios::binary);
   const std::string after((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(after, garbage);
@@ -187,18 +193,7 @@ TEST_F(ResultStoreTest, NewerSchemaVersionIsRefused) {
   const std::string expected = db_path().string() +
                                ": database schema version 99 is newer than this build of gansweep "
                                "supports (version 1); use a newer gansweep";
-  try {
-    ResultStore::open_for_writing(db_path());
-    FAIL();
-  } catch (const StoreError& e) {
-    EXPECT_EQ(std::string(e.what()), expected);
-  }
-  try {
-    ResultStore::open_read_only(db_path());
-    FAIL();
-  } catch (const StoreError& e) {
-    EXPECT_EQ(std::string(e.what()), expected);
-  }
+  expect_refused_both_ways(expected);
   // Refused before anything was changed: still in rollback-journal mode.
   RawDb raw(db_path());
   EXPECT_EQ(raw.text("PRAGMA journal_mode"), "delete");
@@ -213,18 +208,7 @@ TEST_F(ResultStoreTest, ForeignSqliteDatabaseIsRefused) {
   const std::string expected = db_path().string() +
                                ": not a gansweep result database (it has tables customers, "
                                "invoices but no runs or steps table; schema version 0)";
-  try {
-    ResultStore::open_for_writing(db_path());
-    FAIL();
-  } catch (const StoreError& e) {
-    EXPECT_EQ(std::string(e.what()), expected);
-  }
-  try {
-    ResultStore::open_read_only(db_path());
-    FAIL();
-  } catch (const StoreError& e) {
-    EXPECT_EQ(std::string(e.what()), expected);
-  }
+  expect_refused_both_ways(expected);
   RawDb raw(db_path());
   EXPECT_EQ(raw.integer("SELECT count(*) FROM sqlite_master"), 2);
 }
