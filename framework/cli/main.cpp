@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   cli::add_run_command(app, exit_code);
   cli::add_status_command(app, exit_code);
   cli::add_summary_command(app, exit_code);
+  cli::add_query_command(app, exit_code);
   cli::add_keys_command(app, exit_code);
 
   try {

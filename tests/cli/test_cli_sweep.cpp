@@ -176,6 +176,25 @@ TEST(CliSweep, C08DivergedRunsAreResultsAndTheSweepGoesOn) {
   EXPECT_GE(diverged, 1) << "lr 1e6 no longer diverges here; the deterministic path is "
                             "covered by Trainer.NonFiniteWeightsEndTheRunAsDiverged";
   EXPECT_NE(r.err.find("diverged: first non-finite value at step"), std::string::npos) << r.err;
+  // c09: ranking by any metric, in either direction, never puts a diverged
+  // run first, and shows it as diverged; a numeric filter never matches its
+  // non-finite values.
+  for (const std::string sort : {"g_loss", "g_loss:desc", "d_loss", "g_grad_norm:desc"}) {
+    const CommandResult q =
+        run_gansweep({"query", "d.db", "--sort", sort, "--format", "csv"}, dir.path());
+    ASSERT_EQ(q.exit_code, 0) << q.err;
+    const auto after_header = q.out.substr(q.out.find('\n') + 1);
+    const auto first_row = after_header.substr(0, after_header.find('\n'));
+    EXPECT_EQ(first_row.find("diverged"), std::string::npos) << sort << "\n" << q.out;
+    EXPECT_NE(q.out.find(",diverged,"), std::string::npos) << q.out;
+  }
+  for (const std::string filter : {"g_loss<0.1", "g_grad_norm>0", "d_loss>=-1e300"}) {
+    const CommandResult q =
+        run_gansweep({"query", "d.db", "--where", filter, "--format", "csv"}, dir.path());
+    ASSERT_EQ(q.exit_code, 0) << q.err;
+    EXPECT_EQ(q.out.find("diverged"), std::string::npos) << filter << "\n" << q.out;
+  }
+
   // A rerun keeps diverged runs as results.
   const CommandResult again =
       run_gansweep({"run", case_file("c08-divergence.yaml"), "--db", "d.db"}, dir.path());

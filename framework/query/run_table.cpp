@@ -1,0 +1,191 @@
+#include "query/run_table.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "store/database.h"
+#include "store/result_store.h"
+#include "store/step_columns.h"
+
+namespace gansweep::query {
+namespace {
+
+// The outcome columns every listing shows.
+const std::vector<std::string> kShownOutcomes = {
+    "steps_done", "first_nonfinite_step", "d_loss",
+    "g_loss",     "g_grad_norm",          "dg_dlogit",
+    "d_fake",     "modes_covered",        "high_quality_fraction"};
+
+bool is_finite_number(const Cell& cell) {
+  return cell.kind == Cell::Kind::kNumber && std::isfinite(cell.number);
+}
+
+// SQL for a field's value in the query below, which names the run `r`, its
+// last step row `ls` and its last evaluation `le`.
+std::string field_sql(const RunField& field) {
+  switch (field.kind) {
+    case RunField::Kind::kSetting:
+      return fmt::format("json_extract(r.config_json, '$.{}')", field.name);
+    case RunField::Kind::kRunColumn:
+      return "r." + field.name;
+    case RunField::Kind::kFinalStep:
+      return "ls." + field.name;
+    case RunField::Kind::kFinalEval:
+      return "le." + field.name;
+  }
+  return "NULL";
+}
+
+// Settings by dotted path, numbers as numbers so they sort as numbers.
+void flatten(const nlohmann::json& json, const std::string& prefix,
+             std::map<std::string, Cell>* out) {
+  for (const auto& [key, value] : json.items()) {
+    const std::string path = prefix.empty() ? key : prefix + "." + key;
+    if (value.is_object()) {
+      flatten(value, path, out);
+    } else if (value.is_string()) {
+      (*out)[path] = {Cell::Kind::kText, 0, value.get<std::string>()};
+    } else if (value.is_number()) {
+      (*out)[path] = {Cell::Kind::kNumber, value.get<double>(), ""};
+    } else {
+      (*out)[path] = {Cell::Kind::kText, 0, value.dump()};
+    }
+  }
+}
+
+}  // namespace
+
+std::string Cell::display() const {
+  switch (kind) {
+    case Kind::kMissing:
+      return "";
+    case Kind::kNan:
+      return "nan";
+    case Kind::kText:
+      return text;
+    case Kind::kNumber:
+      if (std::isinf(number)) return number > 0 ? "inf" : "-inf";
+      if (number == std::floor(number) && std::fabs(number) < 1e15) {
+        return fmt::format("{}", static_cast<long long>(number));
+      }
+      return fmt::format("{:.6g}", number);
+  }
+  return "";
+}
+
+RunTable query_runs(const std::filesystem::path& db_path, const RunQuery& query) {
+  auto db = store::open_database_read_only(db_path);
+
+  // The last step row and the last evaluation of each run.
+  std::string step_columns;
+  for (const auto c : store::kStepMetricColumns) step_columns += fmt::format(", ls.{}", c);
+  std::string sql = fmt::format(
+      "WITH last_step AS (SELECT s.* FROM steps s JOIN (SELECT run_key, max(step) AS step "
+      "FROM steps GROUP BY run_key) m ON m.run_key = s.run_key AND m.step = s.step), "
+      "last_eval AS (SELECT e.* FROM evals e JOIN (SELECT run_key, max(step) AS step FROM "
+      "evals GROUP BY run_key) m ON m.run_key = e.run_key AND m.step = e.step) "
+      "SELECT r.run_key, coalesce(l.sweep, r.sweep), coalesce(l.position, r.position), "
+      "r.status, r.config_json, r.steps_done, r.first_nonfinite_step, ls.nan_mask{}, "
+      "le.modes_covered, le.high_quality_fraction, le.mode_kl "
+      "FROM runs r LEFT JOIN sweep_runs l ON l.run_key = r.run_key "
+      "LEFT JOIN last_step ls ON ls.run_key = r.run_key "
+      "LEFT JOIN last_eval le ON le.run_key = r.run_key WHERE 1",
+      step_columns);
+  if (!query.sweep.empty()) sql += " AND l.sweep = ?";
+  for (const auto& filter : query.filters) {
+    const std::string value = field_sql(filter.field);
+    sql += fmt::format(" AND {} {} ?", value, sql_operator(filter.op));
+    // NULL (a NaN) already fails every comparison; infinities would pass
+    // "< 0.1" or "> 0", so they are excluded unless asked for.
+    if (filter.field.numeric && !query.include_nonfinite) {
+      sql +=
+          fmt::format(" AND {0} BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308", value);
+    }
+  }
+  sql += " ORDER BY 2, 3, 1";
+
+  auto statement = db->prepare(sql, "querying runs");
+  int index = 1;
+  if (!query.sweep.empty()) statement.bind_text(index++, query.sweep);
+  for (const auto& filter : query.filters) {
+    if (const auto* number = std::get_if<double>(&filter.value)) {
+      statement.bind_double(index++, *number);
+    } else {
+      statement.bind_text(index++, std::get<std::string>(filter.value));
+    }
+  }
+
+  RunTable table;
+  table.outcomes = kShownOutcomes;
+  std::vector<std::map<std::string, Cell>> settings_of_row;
+  while (statement.step()) {
+    RunRow row;
+    row.run_key = statement.column_text(0);
+    row.sweep = statement.column_text(1);
+    row.position = static_cast<int>(statement.column_int64(2));
+    row.status = statement.column_text(3);
+    row.fields["status"] = {Cell::Kind::kText, 0, row.status};
+    std::map<std::string, Cell> settings;
+    flatten(nlohmann::json::parse(statement.column_text(4)), "", &settings);
+    for (const auto& [path, cell] : settings) row.fields[path] = cell;
+    const auto number_or_missing = [&](int column) {
+      return statement.column_is_null(column)
+                 ? Cell{}
+                 : Cell{Cell::Kind::kNumber, statement.column_double(column), ""};
+    };
+    row.fields["steps_done"] = number_or_missing(5);
+    row.fields["first_nonfinite_step"] = number_or_missing(6);
+    const bool has_step = !statement.column_is_null(7);
+    const auto nan_mask = has_step ? statement.column_int64(7) : 0;
+    for (int i = 0; i < store::kStepMetricCount; ++i) {
+      Cell cell = number_or_missing(8 + i);
+      if (has_step && (nan_mask & store::nan_bit(i)) != 0) cell.kind = Cell::Kind::kNan;
+      row.fields[std::string(store::kStepMetricColumns[i])] = cell;
+    }
+    const int eval_column = 8 + store::kStepMetricCount;
+    row.fields["modes_covered"] = number_or_missing(eval_column);
+    row.fields["high_quality_fraction"] = number_or_missing(eval_column + 1);
+    row.fields["mode_kl"] = number_or_missing(eval_column + 2);
+    settings_of_row.push_back(std::move(settings));
+    table.rows.push_back(std::move(row));
+  }
+
+  // Show the settings that tell the listed runs apart (the swept ones),
+  // leaving out where they ran.
+  std::set<std::string> varying;
+  for (const auto& settings : settings_of_row) {
+    for (const auto& [path, cell] : settings) {
+      if (path == "data.path" || path == "train.device") continue;
+      const auto& first = settings_of_row.front();
+      if (first.count(path) == 0 || first.at(path).display() != cell.display()) {
+        varying.insert(path);
+      }
+    }
+  }
+  table.settings.assign(varying.begin(), varying.end());
+
+  if (query.sort_by) {
+    const std::string key = query.sort_by->name;
+    // A run that did not finish, or whose value is not a finite number,
+    // never ranks ahead of a finished run with a finite value.
+    const auto rankable = [&](const RunRow& row) {
+      return row.status == "done" && is_finite_number(row.fields.at(key));
+    };
+    std::stable_sort(table.rows.begin(), table.rows.end(), [&](const RunRow& a, const RunRow& b) {
+      const bool ra = rankable(a);
+      const bool rb = rankable(b);
+      if (ra != rb) return ra;
+      if (!ra) return false;
+      const double x = a.fields.at(key).number;
+      const double y = b.fields.at(key).number;
+      return query.descending ? x > y : x < y;
+    });
+  }
+  return table;
+}
+
+}  // namespace gansweep::query
