@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/table.h"
+#include "query/group_comparison.h"
 #include "query/run_table.h"
 
 namespace gansweep::cli {
@@ -23,6 +24,9 @@ struct QueryArguments {
   std::string sweep;
   std::string format = "table";
   bool nonfinite = false;
+  std::vector<std::string> by;
+  std::string steps = "0:200";
+  std::vector<std::string> metrics{"g_grad_norm", "dg_dlogit"};
 };
 
 std::string csv_field(const std::string& text) {
@@ -33,6 +37,149 @@ std::string csv_field(const std::string& text) {
     if (c == '"') quoted += '"';
   }
   return quoted + "\"";
+}
+
+std::string number(double x) { return std::isnan(x) ? "" : fmt::format("{:.4g}", x); }
+
+std::string optional_number(const std::optional<double>& x) { return x ? number(*x) : ""; }
+
+// --by loss,d_steps: groups across seeds, with differences to the first group.
+void print_comparison(const QueryArguments& args, const query::RunTable& runs) {
+  std::vector<std::string> by;
+  for (const auto& text : args.by) {
+    query::RunField field;
+    try {
+      field = query::resolve_run_field(text);
+    } catch (const std::invalid_argument& e) {
+      throw CLI::ValidationError("--by", e.what());
+    }
+    if (field.kind != query::RunField::Kind::kSetting) {
+      throw CLI::ValidationError("--by", "'" + text +
+                                             "' is not a setting; group by settings "
+                                             "such as loss, lr or d_steps");
+    }
+    by.push_back(field.name);
+  }
+  query::StepWindow window;
+  try {
+    window = query::parse_step_window(args.steps);
+  } catch (const std::invalid_argument& e) {
+    throw CLI::ValidationError("--steps", e.what());
+  }
+  query::GroupComparison comparison;
+  try {
+    comparison = query::compare_groups(args.db, runs, by, window, args.metrics);
+  } catch (const std::invalid_argument& e) {
+    throw CLI::ValidationError("--metric", e.what());
+  }
+  const auto group_name = [&](std::size_t g) {
+    std::string name;
+    for (std::size_t i = 0; i < by.size(); ++i) {
+      name += (i ? " " : "") + by[i] + "=" + comparison.groups[g].key[i];
+    }
+    return name;
+  };
+
+  if (args.format == "json") {
+    nlohmann::ordered_json out;
+    out["by"] = by;
+    out["steps"] = {window.begin, window.end};
+    for (std::size_t g = 0; g < comparison.groups.size(); ++g) {
+      const auto& group = comparison.groups[g];
+      nlohmann::ordered_json item;
+      for (std::size_t i = 0; i < by.size(); ++i) item[by[i]] = group.key[i];
+      item["runs"] = group.runs;
+      item["diverged"] = group.diverged;
+      item["median_first_nonfinite_step"] = group.median_first_nonfinite_step
+                                                ? nlohmann::json(*group.median_first_nonfinite_step)
+                                                : nlohmann::json(nullptr);
+      item["median_final_high_quality"] = group.median_final_high_quality
+                                              ? nlohmann::json(*group.median_final_high_quality)
+                                              : nlohmann::json(nullptr);
+      for (const auto& m : group.metrics) {
+        item[m.metric] = {{"median", m.median},
+                          {"q25", m.q25},
+                          {"q75", m.q75},
+                          {"runs", m.runs_with_values},
+                          {"skipped_nonfinite", m.skipped_values}};
+      }
+      out["groups"].push_back(item);
+    }
+    for (const auto& d : comparison.differences) {
+      out["differences"].push_back({{"group", group_name(d.group)},
+                                    {"reference", group_name(d.reference)},
+                                    {"metric", d.metric},
+                                    {"difference", d.difference},
+                                    {"ci95", {d.ci_low, d.ci_high}},
+                                    {"paired", d.paired},
+                                    {"n", d.pairs_or_runs}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return;
+  }
+
+  std::vector<std::string> header = by;
+  for (const char* h : {"runs", "diverged", "first_nonfinite", "final_hq"}) header.push_back(h);
+  for (const auto& m : args.metrics) {
+    for (const char* part : {"median", "q25", "q75", "skipped"}) {
+      header.push_back(m + ":" + part);
+    }
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& group : comparison.groups) {
+    std::vector<std::string> row = group.key;
+    row.push_back(std::to_string(group.runs));
+    row.push_back(std::to_string(group.diverged));
+    row.push_back(optional_number(group.median_first_nonfinite_step));
+    row.push_back(optional_number(group.median_final_high_quality));
+    for (const auto& m : group.metrics) {
+      row.push_back(number(m.median));
+      row.push_back(number(m.q25));
+      row.push_back(number(m.q75));
+      row.push_back(std::to_string(m.skipped_values));
+    }
+    rows.push_back(row);
+  }
+  std::vector<std::string> diff_header{"group",    "reference", "metric", "difference",
+                                       "ci95_low", "ci95_high", "paired", "n"};
+  std::vector<std::vector<std::string>> diff_rows;
+  for (const auto& d : comparison.differences) {
+    diff_rows.push_back({group_name(d.group), group_name(d.reference), d.metric,
+                         number(d.difference), number(d.ci_low), number(d.ci_high),
+                         d.paired ? "paired" : "unpaired", std::to_string(d.pairs_or_runs)});
+  }
+  if (args.format == "csv") {
+    for (const auto* table : {&rows, &diff_rows}) {
+      const auto& h = table == &rows ? header : diff_header;
+      std::string line;
+      for (const auto& cell : h) line += (line.empty() ? "" : ",") + csv_field(cell);
+      fmt::print("{}\n", line);
+      for (const auto& row : *table) {
+        line.clear();
+        for (std::size_t i = 0; i < row.size(); ++i) line += (i ? "," : "") + csv_field(row[i]);
+        fmt::print("{}\n", line);
+      }
+      if (table == &rows) fmt::print("\n");
+    }
+    return;
+  }
+  fmt::print(
+      "Steps {}:{} of each run; per group, the median and quartiles of the runs' "
+      "medians (non-finite values skipped and counted):\n",
+      window.begin, window.end);
+  Table groups;
+  groups.set_header(header);
+  for (auto& row : rows) groups.add_row(row);
+  groups.print(stdout);
+  if (!diff_rows.empty()) {
+    fmt::print(
+        "\nDifferences of medians against the first group, with 95% bootstrap "
+        "intervals (paired when the groups hold the same seeds and other settings):\n");
+    Table diffs;
+    diffs.set_header(diff_header);
+    for (auto& row : diff_rows) diffs.add_row(row);
+    diffs.print(stdout);
+  }
 }
 
 nlohmann::json json_cell(const query::Cell& cell) {
@@ -99,8 +246,21 @@ void add_query_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_flag("--nonfinite", args->nonfinite,
                     "Let +-inf values satisfy numeric filters (NaN never compares)");
+  command
+      ->add_option("--by", args->by,
+                   "Group across seeds by these settings (comma-separated): loss,d_steps")
+      ->delimiter(',');
+  command->add_option("--steps", args->steps, "With --by: step window BEGIN:END, half-open")
+      ->capture_default_str();
+  command->add_option("--metric", args->metrics, "With --by: step metrics to compare")
+      ->capture_default_str();
   command->callback([&exit_code, args] {
     const query::RunTable table = query::query_runs(args->db, build_query(*args));
+    if (!args->by.empty()) {
+      print_comparison(*args, table);
+      exit_code = kExitOk;
+      return;
+    }
     std::vector<std::string> header{"run_key", "sweep", "#", "status"};
     for (const auto& s : table.settings) header.push_back(s);
     for (const auto& o : table.outcomes) header.push_back(o);
