@@ -43,6 +43,7 @@ struct RunArguments {
   int threads = 1;
   std::string device;
   CLI::Option* device_option = nullptr;
+  CLI::Option* db_option = nullptr;
 };
 
 bool command_has_device(const std::shared_ptr<RunArguments>& args) {
@@ -55,7 +56,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   auto* command = app.add_subcommand("run", "Train the runs of a sweep that are not done yet");
   auto args = std::make_shared<RunArguments>();
   command->add_option("FILE", args->file, "Sweep file (YAML)")->required();
-  command->add_option("--db", args->db, "Result database (default: results/<sweep name>.db)");
+  args->db_option =
+      command->add_option("--db", args->db, "Result database (default: results/<sweep name>.db)");
   command
       ->add_option("--threads", args->threads,
                    "LibTorch threads per run; results are bit-identical for the same "
@@ -70,8 +72,12 @@ void add_run_command(CLI::App& app, int& exit_code) {
     // database is created or touched.
     const SweepPlan plan = plan_sweep(load_sweep_file(args->file));
     RunnerOptions options;
+    const bool db_given = args->db_option->count() > 0;
+    if (db_given && args->db.empty()) {
+      throw CLI::ValidationError("--db", "the database path is empty");
+    }
     options.db_path =
-        args->db.empty() ? default_db_path(plan.definition.name) : std::filesystem::path(args->db);
+        db_given ? std::filesystem::path(args->db) : default_db_path(plan.definition.name);
     options.threads = args->threads;
     if (command_has_device(args)) {
       if (const std::string problem = device_setting_problem(args->device); !problem.empty()) {
@@ -94,9 +100,12 @@ void add_run_command(CLI::App& app, int& exit_code) {
     const SweepOutcome outcome = run_sweep(plan, options);
     fmt::print(stderr,
                "gansweep: {} run{}: {} done, {} diverged, {} failed, {} interrupted, {} "
-               "already finished\n",
+               "already finished{}\n",
                outcome.planned, outcome.planned == 1 ? "" : "s", outcome.done, outcome.diverged,
-               outcome.failed, outcome.interrupted, outcome.skipped);
+               outcome.failed, outcome.interrupted, outcome.skipped,
+               outcome.busy > 0
+                   ? fmt::format(", {} being trained by another gansweep process", outcome.busy)
+                   : "");
     fmt::print("{}\n", options.db_path.string());
     if (outcome.interrupted > 0 || g_stop_requested.load()) {
       exit_code = kExitInterrupted;

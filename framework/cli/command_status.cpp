@@ -17,7 +17,7 @@ namespace {
 // killed; the next `gansweep run` redoes it.
 bool is_abandoned(const store::RunSummary& run, const std::string& host) {
   if (run.status != store::RunStatus::kRunning || run.host != host || run.pid <= 0) return false;
-  return !process_is_alive(run.pid);
+  return !same_program_is_alive(run.pid);
 }
 
 }  // namespace
@@ -42,6 +42,8 @@ void add_status_command(CLI::App& app, int& exit_code) {
       if (is_abandoned(run, host)) {
         status = "abandoned";
         note = fmt::format("process {} is gone; the next run redoes it", run.pid);
+      } else if (!run.in_sweep_file) {
+        note = "no longer in the sweep's file; its results stay";
       } else if (run.first_nonfinite_step) {
         note = fmt::format("first non-finite value at step {}", *run.first_nonfinite_step);
       }

@@ -1,6 +1,7 @@
 // `gansweep summary DB`: per group (default: per loss), the median and
 // interquartile range of per-step metrics over a window of steps, pooled
 // over runs and steps. Non-finite values are left out and counted.
+#include <algorithm>
 #include <memory>
 
 #include <fmt/format.h>
@@ -53,7 +54,13 @@ void add_summary_command(CLI::App& app, int& exit_code) {
     Table table;
     table.set_header(
         {args->by, "metric", "runs", "values", "median", "q25", "q75", "non-finite skipped"});
+    std::vector<std::string> metrics;
     for (const auto& metric : args->metrics) {
+      if (std::find(metrics.begin(), metrics.end(), metric) == metrics.end()) {
+        metrics.push_back(metric);
+      }
+    }
+    for (const auto& metric : metrics) {
       std::vector<query::GroupSummary> groups;
       try {
         groups = query::summarize_window(args->db, metric, args->by, window, args->sweep);

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "config/config_error.h"
 #include "data/idx_file.h"
+#include "runner/preflight.h"
 #include "train/device_error.h"
 #include "util/build_info.h"
 
@@ -18,7 +19,8 @@ namespace gansweep::cli {
 int exit_code_for(const std::exception& error) {
   const bool bad_input = dynamic_cast<const ConfigError*>(&error) != nullptr ||
                          dynamic_cast<const data::DataError*>(&error) != nullptr ||
-                         dynamic_cast<const DeviceError*>(&error) != nullptr;
+                         dynamic_cast<const DeviceError*>(&error) != nullptr ||
+                         dynamic_cast<const OutputPathError*>(&error) != nullptr;
   return bad_input ? kExitBadInput : kExitFailure;
 }
 

@@ -156,6 +156,11 @@ std::string run_key_of(const Experiment& experiment) {
 }
 
 std::string full_config_json(const Experiment& e) {
+  // train.lr is the one rate both networks use, whatever shorthand the file
+  // used (so a run shared by two sweeps groups the same way in both), and
+  // null when the two rates differ.
+  const nlohmann::json single_rate =
+      e.lr_g == e.lr_d ? nlohmann::json(e.lr_g) : nlohmann::json(nullptr);
   nlohmann::ordered_json j;
   j["data"] = {{"kind", name_of(e.data_kind)}, {"path", e.data_path}};
   j["model"] = {{"kind", name_of(e.model_kind)},
@@ -164,7 +169,7 @@ std::string full_config_json(const Experiment& e) {
                 {"z_dim", e.z_dim},
                 {"width", e.width}};
   j["train"] = {{"steps", e.steps},     {"batch", e.batch}, {"loss", name_of(e.loss)},
-                {"lr", e.lr},           {"lr_g", e.lr_g},   {"lr_d", e.lr_d},
+                {"lr", single_rate},    {"lr_g", e.lr_g},   {"lr_d", e.lr_d},
                 {"beta1", e.beta1},     {"beta2", e.beta2}, {"d_steps", e.d_steps},
                 {"g_steps", e.g_steps}, {"seed", e.seed},   {"gp_lambda", e.gp_lambda},
                 {"device", e.device}};

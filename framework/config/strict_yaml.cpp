@@ -87,8 +87,19 @@ void scan_text(std::string_view text, const std::string& file_name) {
 
 // Walks the parsed tree for duplicate keys, non-scalar keys and block
 // nesting beyond the limit.
+// Aliases (*a) make the tree a graph: ten levels of ten aliases each expand
+// to 10^10 values from a few hundred bytes. Every value visited counts, so
+// such a file is refused at once instead of walked for hours.
+constexpr int kMaxYamlValues = 100000;
+
 void check_tree(const YAML::Node& node, int depth, const std::string& file_name,
-                const std::string& path) {
+                const std::string& path, int* visited) {
+  if (++*visited > kMaxYamlValues) {
+    throw ConfigError(file_name, position_of(node), path,
+                      fmt::format("the file expands to more than {} values (through YAML "
+                                  "aliases?); a sweep file needs far fewer",
+                                  kMaxYamlValues));
+  }
   if (depth > kMaxYamlNesting) {
     throw ConfigError(file_name, position_of(node), path,
                       fmt::format("nested too deeply: more than {} levels", kMaxYamlNesting));
@@ -96,7 +107,7 @@ void check_tree(const YAML::Node& node, int depth, const std::string& file_name,
   if (node.IsSequence()) {
     int index = 0;
     for (const auto& item : node) {
-      check_tree(item, depth + 1, file_name, fmt::format("{}[{}]", path, index++));
+      check_tree(item, depth + 1, file_name, fmt::format("{}[{}]", path, index++), visited);
     }
   } else if (node.IsMap()) {
     std::set<std::string> seen;
@@ -112,7 +123,7 @@ void check_tree(const YAML::Node& node, int depth, const std::string& file_name,
         throw ConfigError(file_name, position_of(key), child,
                           "key given twice in the same mapping; remove one of them");
       }
-      check_tree(entry.second, depth + 1, file_name, child);
+      check_tree(entry.second, depth + 1, file_name, child, visited);
     }
   }
 }
@@ -162,7 +173,8 @@ YAML::Node parse_yaml_strict(std::string_view text, const std::string& file_name
     }
     throw ConfigError(file_name, position, "", "invalid YAML: " + message);
   }
-  check_tree(root, 0, file_name, "");
+  int visited = 0;
+  check_tree(root, 0, file_name, "", &visited);
   return root;
 }
 

@@ -69,29 +69,21 @@ class SweepParser {
     }
     // Read as text whatever it looks like: `name: no` is the name "no".
     const std::string& name = node.Scalar();
-    if (name.size() > kMaxNameBytes) {
-      throw ConfigError(
-          file_, position_of(node), "name",
-          fmt::format("is {} bytes long; expected at most {}", name.size(), kMaxNameBytes));
-    }
-    // The name is printed on terminals and stored as SQLite text: control
-    // characters and invalid UTF-8 would garble both.
-    for (unsigned char c : name) {
-      if (c < 0x20 || c == 0x7f) {
-        throw ConfigError(file_, position_of(node), "name",
-                          "contains a control character (newline, tab, escape, ...); expected "
-                          "printable text");
-      }
-    }
-    if (!is_valid_utf8(name)) {
-      throw ConfigError(file_, position_of(node), "name", "is not valid UTF-8 text");
+    if (const std::string problem = sweep_name_problem(name); !problem.empty()) {
+      throw ConfigError(file_, position_of(node), "name", problem);
     }
     return name;
   }
 
   std::string default_name() const {
     std::string stem = std::filesystem::path(file_).stem().string();
-    return stem.empty() ? "sweep" : stem;
+    if (stem.empty()) return "sweep";
+    if (const std::string problem = sweep_name_problem(stem); !problem.empty()) {
+      throw ConfigError(file_, {}, "name",
+                        "the sweep's name comes from the file name, which " + problem +
+                            "; give the sweep a name: line");
+    }
+    return stem;
   }
 
   void parse_section(const std::string& section, const YAML::Node& node, Assignment* out) {

@@ -43,7 +43,6 @@ struct SweepDefinition {
 
 // Limits that keep a wrong file (a log, /dev/zero) from being read whole.
 inline constexpr std::uintmax_t kMaxSweepFileBytes = 4 << 20;
-inline constexpr std::size_t kMaxNameBytes = 200;
 
 // Reads and parses a sweep file. Throws ConfigError (also for an unreadable
 // file, naming it).

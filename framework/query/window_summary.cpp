@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <set>
@@ -67,7 +68,7 @@ std::vector<GroupSummary> summarize_window(const std::filesystem::path& db_path,
   const std::string sql = fmt::format(
       "SELECT json_extract(r.config_json, ?1) AS grp, s.run_key, s.{} "
       "FROM steps s JOIN runs r ON r.run_key = s.run_key "
-      "WHERE s.step >= ?2 AND s.step < ?3 "
+      "WHERE s.step >= ?2 AND s.step < ?3 AND r.status IN ('done', 'diverged') "
       "AND (?4 = '' OR s.run_key IN (SELECT run_key FROM sweep_runs WHERE sweep = ?4))",
       metric);
   auto statement = db->prepare(sql, "reading step rows");
@@ -97,6 +98,7 @@ std::vector<GroupSummary> summarize_window(const std::filesystem::path& db_path,
 
   std::vector<GroupSummary> summaries;
   for (auto& [group, pool] : pools) {
+    if (pool.values.empty() && pool.skipped == 0) continue;
     std::sort(pool.values.begin(), pool.values.end());
     GroupSummary s;
     s.group = group;
@@ -107,6 +109,27 @@ std::vector<GroupSummary> summarize_window(const std::filesystem::path& db_path,
     s.q25 = quantile_of_sorted(pool.values, 0.25);
     s.q75 = quantile_of_sorted(pool.values, 0.75);
     summaries.push_back(s);
+  }
+  // Groups in numeric order when every group is a number (lr 1e-4 before
+  // 1e-3 before 1e-2), else as text.
+  const auto as_number = [](const std::string& text, double* out) {
+    char* end = nullptr;
+    *out = std::strtod(text.c_str(), &end);
+    return !text.empty() && end == text.c_str() + text.size();
+  };
+  bool numeric = true;
+  for (const auto& s : summaries) {
+    double ignored = 0;
+    numeric = numeric && as_number(s.group, &ignored);
+  }
+  if (numeric) {
+    std::sort(summaries.begin(), summaries.end(), [&](const auto& a, const auto& b) {
+      double x = 0;
+      double y = 0;
+      as_number(a.group, &x);
+      as_number(b.group, &y);
+      return x < y;
+    });
   }
   return summaries;
 }

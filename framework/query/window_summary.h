@@ -32,7 +32,8 @@ struct GroupSummary {
 
 // `metric` is a column of `steps` (g_grad_norm, dg_dlogit, ...); `group_by`
 // a dotted setting path such as train.loss, read from each run's resolved
-// config. Only runs of `sweep` when it is not empty. Opens the database
+// config. Only finished runs (done or diverged), and only runs of `sweep`
+// when it is not empty. Opens the database
 // read-only; throws store::StoreError, or std::invalid_argument for an
 // unknown metric.
 std::vector<GroupSummary> summarize_window(const std::filesystem::path& db_path,

@@ -1,6 +1,9 @@
 #include "runner/preflight.h"
 
+#include <filesystem>
 #include <set>
+
+#include <fmt/format.h>
 
 #include "config/config_error.h"
 #include "data/idx_file.h"
@@ -16,9 +19,37 @@ SourcePosition position_in_file(const SweepPlan& plan, const std::string& path) 
   return it == plan.definition.base.end() ? SourcePosition{} : it->second.position;
 }
 
+// The database and the folder of per-run files must be usable as such, and
+// every existing folder on the way must be a folder.
+void check_output_paths(const std::filesystem::path& db) {
+  namespace fs = std::filesystem;
+  if (db.empty()) throw OutputPathError("--db: the database path is empty");
+  std::error_code ec;
+  const auto status = fs::status(db, ec);
+  if (fs::exists(status) && !fs::is_regular_file(status)) {
+    throw OutputPathError(fmt::format("{}: is {}; expected a database file or a new name",
+                                      db.string(),
+                                      fs::is_directory(status) ? "a folder" : "a special file"));
+  }
+  for (fs::path folder = db.parent_path(); !folder.empty(); folder = folder.parent_path()) {
+    const auto folder_status = fs::status(folder, ec);
+    if (fs::exists(folder_status) && !fs::is_directory(folder_status)) {
+      throw OutputPathError(fmt::format("{}: cannot hold the database: {} is not a folder",
+                                        db.string(), folder.string()));
+    }
+    if (folder == folder.parent_path()) break;
+  }
+  const fs::path runs = runs_directory(db);
+  if (fs::exists(runs, ec) && !fs::is_directory(runs, ec)) {
+    throw OutputPathError(fmt::format(
+        "{}: is not a folder; gansweep keeps each run's generator weights there", runs.string()));
+  }
+}
+
 }  // namespace
 
 void preflight(const SweepPlan& plan, const RunnerOptions& options) {
+  check_output_paths(options.db_path);
   std::set<std::string> devices;
   std::set<std::string> image_folders;
   for (const auto& run : plan.runs) {
@@ -37,11 +68,21 @@ void preflight(const SweepPlan& plan, const RunnerOptions& options) {
     }
   }
   for (const auto& folder : image_folders) {
+    std::int64_t images = 0;
     try {
-      preload_training_images(folder);
+      images = preload_training_images(folder).images.size(0);
     } catch (const data::DataError& e) {
       throw ConfigError(plan.definition.file, position_in_file(plan, "data.path"), "data.path",
                         e.what());
+    }
+    for (const auto& run : plan.runs) {
+      if (!is_toy_data(run.experiment.data_kind) && run.experiment.data_path == folder &&
+          run.experiment.batch > images) {
+        throw ConfigError(plan.definition.file, position_in_file(plan, "train.batch"),
+                          "train.batch",
+                          fmt::format("{} is larger than the {} training images in {}",
+                                      run.experiment.batch, images, folder));
+      }
     }
   }
 }

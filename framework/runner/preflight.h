@@ -3,13 +3,23 @@
 // and well-formed. Loads the data into the process cache as a side effect.
 #pragma once
 
+#include <stdexcept>
+
 #include "config/sweep_plan.h"
 #include "runner/sweep_runner.h"
 
 namespace gansweep {
 
-// Throws DeviceError or data::DataError with a message naming the device or
-// file.
+// A database or output path that cannot be used (a folder, a device file, a
+// path through a file).
+class OutputPathError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws ConfigError (located in the sweep file) for missing or corrupt
+// data, a device that is not there or a batch larger than the data set;
+// DeviceError for a --device that is not there; OutputPathError.
 void preflight(const SweepPlan& plan, const RunnerOptions& options);
 
 }  // namespace gansweep

@@ -31,14 +31,17 @@ store::ColumnValue to_column(const ParamValue& value) {
       value);
 }
 
-std::vector<store::RunRecord> run_records(const SweepPlan& plan) {
+std::vector<store::RunRecord> run_records(const SweepPlan& plan,
+                                          const std::optional<std::string>& device) {
   std::vector<store::RunRecord> records;
   records.reserve(plan.runs.size());
   for (const auto& run : plan.runs) {
     store::RunRecord record;
     record.run_key = run.run_key;
     record.position = run.position;
-    record.config_json = full_config_json(run.experiment);
+    Experiment experiment = run.experiment;
+    if (device) experiment.device = *device;  // what the run is asked to use
+    record.config_json = full_config_json(experiment);
     for (const auto& [path, value] : run.swept) {
       record.swept.emplace_back(column_name_of(path), to_column(value));
     }
@@ -63,11 +66,17 @@ std::filesystem::path default_db_path(const std::string& sweep_name) {
   return std::filesystem::path("results") / (safe_file_name(sweep_name) + ".db");
 }
 
+std::filesystem::path runs_directory(const std::filesystem::path& db_path) {
+  // results/x.db -> results/x.runs; any other name keeps its extension
+  // (exp.v1 -> exp.v1.runs) so two databases never share a folder.
+  std::filesystem::path base = db_path;
+  if (base.extension() == ".db") base.replace_extension();
+  return base.string() + ".runs";
+}
+
 std::filesystem::path run_directory(const std::filesystem::path& db_path,
                                     const std::string& run_key) {
-  std::filesystem::path base = db_path;
-  base.replace_extension(".runs");
-  return base / run_key;
+  return runs_directory(db_path) / run_key;
 }
 
 SweepOutcome run_sweep(const SweepPlan& plan, const RunnerOptions& options) {
@@ -82,15 +91,16 @@ SweepOutcome run_sweep(const SweepPlan& plan, const RunnerOptions& options) {
   }
   auto store = store::ResultStore::open_for_writing(options.db_path);
   store::SweepRecord sweep_record{plan.definition.name, plan.definition.file, plan.definition.text};
-  const store::RegisterOutcome registered = store->register_sweep(sweep_record, run_records(plan));
+  const store::RegisterOutcome registered =
+      store->register_sweep(sweep_record, run_records(plan, options.device));
   const auto statuses = store->run_statuses(plan.definition.name);
   auto log = make_logger(options.db_path);
   fmt::print(stderr, "gansweep: sweep '{}' -> {}\n", plan.definition.name,
              options.db_path.string());
   if (registered.file_changed) {
     const std::string note = fmt::format(
-        "sweep '{}' was registered before from a different file; its earlier text is kept in "
-        "sweep_versions{}",
+        "sweep '{}' was last run from a different text of its file; the earlier text is kept "
+        "in sweep_versions{}",
         plan.definition.name,
         registered.runs_left_out > 0
             ? fmt::format(", and {} run{} it listed, no longer in the file, keep their results",
@@ -151,7 +161,11 @@ SweepOutcome run_sweep(const SweepPlan& plan, const RunnerOptions& options) {
                                                 : "finished meanwhile by another process");
         log->info("{}", line);
         progress.run_finished(line, run.experiment.steps);
-        ++outcome.skipped;
+        if (claim == store::StartOutcome::kBusy) {
+          ++outcome.busy;
+        } else {
+          ++outcome.skipped;
+        }
         continue;
       }
       log->info("run {} ({}/{}) started on {}", run.run_key, i + 1, to_train.size(), device_text);
@@ -212,9 +226,11 @@ SweepOutcome run_sweep(const SweepPlan& plan, const RunnerOptions& options) {
     progress.run_finished(line, run.experiment.steps);
   }
   progress.finish();
-  log->info("sweep '{}': {} done, {} diverged, {} failed, {} interrupted, {} skipped",
-            plan.definition.name, outcome.done, outcome.diverged, outcome.failed,
-            outcome.interrupted, outcome.skipped);
+  log->info(
+      "sweep '{}': {} done, {} diverged, {} failed, {} interrupted, {} already finished, "
+      "{} left to another process",
+      plan.definition.name, outcome.done, outcome.diverged, outcome.failed, outcome.interrupted,
+      outcome.skipped, outcome.busy);
   return outcome;
 }
 

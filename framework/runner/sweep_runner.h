@@ -25,6 +25,7 @@ struct RunnerOptions {
 struct SweepOutcome {
   int planned = 0;
   int skipped = 0;  // already done or diverged
+  int busy = 0;     // being trained by another gansweep process on this host
   int done = 0;
   int diverged = 0;
   int failed = 0;
@@ -38,7 +39,11 @@ SweepOutcome run_sweep(const SweepPlan& plan, const RunnerOptions& options);
 // results/<sweep name made safe as a file name>.db
 std::filesystem::path default_db_path(const std::string& sweep_name);
 
-// Where a run's final generator weights go: <db>.runs/<run_key>/generator.pt
+// The folder of a database's per-run files: results/x.runs for
+// results/x.db, exp.v1.runs for exp.v1.
+std::filesystem::path runs_directory(const std::filesystem::path& db_path);
+
+// Where a run's final generator weights go: <runs folder>/<run_key>/generator.pt
 // beside the database (results/quickstart.runs/... for results/quickstart.db).
 std::filesystem::path run_directory(const std::filesystem::path& db_path,
                                     const std::string& run_key);

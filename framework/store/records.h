@@ -112,6 +112,9 @@ struct RunSummary {
   double train_seconds = 0;
   std::int64_t pid = 0;
   std::string host;
+  // False for a run the sweep's current file no longer lists (it keeps its
+  // results); it is then listed under the sweep that first planned it.
+  bool in_sweep_file = true;
 };
 
 struct SweepSummary {

@@ -254,6 +254,9 @@ std::unique_ptr<Database> open_database_read_only(const std::filesystem::path& p
   if (std::filesystem::is_directory(path, ec)) {
     throw StoreError(fmt::format("{}: is a folder, not a database file", path.string()));
   }
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw StoreError(fmt::format("{}: is a special file, not a database file", path.string()));
+  }
   // mode=ro as well as SQLITE_OPEN_READONLY: no flag combination may create
   // the file, even if it disappears between the check above and the open.
   // Reading a WAL database needs its -shm file, which SQLite creates beside
@@ -489,7 +492,8 @@ std::vector<RunSummary> ResultStore::run_summaries() const {
       // current file lists any more is listed where it was first planned.
       "SELECT r.run_key, coalesce(l.sweep, r.sweep), coalesce(l.position, r.position), "
       "r.status, r.steps_done, r.first_nonfinite_step, r.error, r.device, r.train_seconds, "
-      "r.pid, r.host FROM runs AS r LEFT JOIN sweep_runs AS l ON l.run_key = r.run_key "
+      "r.pid, r.host, l.sweep IS NOT NULL FROM runs AS r "
+      "LEFT JOIN sweep_runs AS l ON l.run_key = r.run_key "
       "ORDER BY 2, 3, 1",
       "cannot read runs");
   std::vector<RunSummary> summaries;
@@ -506,6 +510,7 @@ std::vector<RunSummary> ResultStore::run_summaries() const {
     s.train_seconds = stmt.column_double(8);  // 0 while NULL
     s.pid = stmt.column_int64(9);
     s.host = stmt.column_text(10);
+    s.in_sweep_file = stmt.column_int64(11) != 0;
     summaries.push_back(std::move(s));
   }
   return summaries;
@@ -556,7 +561,7 @@ StartOutcome ResultStore::start_run(const std::string& run_key, const RunEnviron
   // there. A holder on another host cannot be checked and is taken to be
   // dead: sharing one database file between machines is not supported.
   if (status == RunStatus::kRunning && holder_host == env.host && holder_pid != env.pid &&
-      process_is_alive(holder_pid)) {
+      same_program_is_alive(holder_pid)) {
     return StartOutcome::kBusy;
   }
 

@@ -80,6 +80,31 @@ bool is_valid_utf8(std::string_view text) {
   return true;
 }
 
+std::string sweep_name_problem(std::string_view name) {
+  if (name.empty()) return "is empty; expected the sweep's name";
+  if (name.size() > 200) {
+    return "is " + std::to_string(name.size()) + " bytes long; expected at most 200";
+  }
+  if (!is_valid_utf8(name)) return "is not valid UTF-8 text";
+  for (std::size_t i = 0; i < name.size();) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    const int length = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
+    std::uint32_t code = length == 1 ? c : c & (0x7f >> length);
+    for (int k = 1; k < length; ++k) {
+      code = (code << 6) | (static_cast<unsigned char>(name[i + k]) & 0x3f);
+    }
+    i += length;
+    const bool control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
+    const bool disguising = code == 0x2028 || code == 0x2029 ||
+                            (code >= 0x202a && code <= 0x202e) ||
+                            (code >= 0x2066 && code <= 0x2069);
+    if (control || disguising) {
+      return "contains a control character (newline, tab, escape, ...); expected printable text";
+    }
+  }
+  return "";
+}
+
 std::string shorten_for_message(std::string_view text) {
   constexpr std::size_t kLimit = 40;
   std::string out;

@@ -20,6 +20,12 @@ std::string join_choices(const std::vector<std::string>& choices);
 // Whether the bytes are well-formed UTF-8 (no overlong forms, no surrogates).
 bool is_valid_utf8(std::string_view text);
 
+// Why `name` cannot name a sweep ("" when it can): it must be 1 to 200
+// bytes of valid UTF-8 without control characters (C0, DEL, C1) or the
+// Unicode line separators and bidirectional overrides that can disguise
+// text on a terminal.
+std::string sweep_name_problem(std::string_view name);
+
 // Text echoed in an error message: at most 40 characters (then "..."), with
 // control characters shown as '?', so a huge or binary value cannot flood
 // the terminal.

@@ -78,6 +78,15 @@ TEST(RunKey, EverySweptDifferenceChangesTheKey) {
   EXPECT_EQ(keys.size(), 8u);
 }
 
+TEST(RunKey, FullConfigRecordsTheSingleRateOrNull) {
+  const auto same = full_config_json(
+      plan_text("data: {kind: ring8}\ntrain: {lr_g: 1e-3, lr_d: 1e-3}\n").runs[0].experiment);
+  EXPECT_NE(same.find(R"("lr":0.001,)"), std::string::npos) << same;
+  const auto differ =
+      full_config_json(plan_text("data: {kind: ring8}\ntrain: {lr_d: 1e-3}\n").runs[0].experiment);
+  EXPECT_NE(differ.find(R"("lr":null,)"), std::string::npos) << differ;
+}
+
 TEST(RunKey, FullConfigHasEverySetting) {
   const auto json = full_config_json(plan_text("data: {kind: ring8}\n").runs[0].experiment);
   EXPECT_NE(json.find(R"("device":"auto")"), std::string::npos);

@@ -60,6 +60,18 @@ TEST(StrictYaml, DeepBlockNestingIsRefused) {
   EXPECT_EQ(std::string(e.what()).find("bad file"), std::string::npos);
 }
 
+TEST(StrictYaml, AliasBombsAreRefusedAtOnce) {
+  // 520 bytes that expand to 10^10 values.
+  std::string text = "x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (int level = 1; level < 10; ++level) {
+    text += "x" + std::to_string(level) + ": &a" + std::to_string(level) + " [";
+    for (int k = 0; k < 10; ++k) text += (k ? ", *a" : "*a") + std::to_string(level - 1);
+    text += "]\n";
+  }
+  const ConfigError e = parse_error(text);
+  EXPECT_NE(e.detail().find("expands to more than 100000 values"), std::string::npos);
+}
+
 TEST(StrictYaml, SyntaxErrorCarriesLineAndColumn) {
   const ConfigError e = parse_error("a: [1, 2\nb: 3\n");
   EXPECT_GT(e.position().line, 0);

@@ -196,6 +196,19 @@ TEST(SweepDefinition, NamesMustBePrintableUtf8) {
             "r\u00e9sum\u00e9 <b>");
 }
 
+TEST(SweepDefinition, NamesRefuseC1ControlsAndBidiOverrides) {
+  // U+009B is an 8-bit escape (CSI); U+202E reverses the text after it.
+  EXPECT_EQ(plan_error("name: \"a\\u009bb\"\n" + kBase).key_path(), "name");
+  EXPECT_EQ(plan_error("name: \"a\\u202eb\"\n" + kBase).key_path(), "name");
+}
+
+TEST(SweepDefinition, ANameTakenFromTheFileNameFollowsTheSameRules) {
+  const ConfigError e = plan_error(kBase, "bad\tname.yaml");
+  EXPECT_EQ(e.key_path(), "name");
+  EXPECT_NE(e.detail().find("comes from the file name"), std::string::npos);
+  EXPECT_EQ(plan_text(kBase, "dir/good-name.yaml").definition.name, "good-name");
+}
+
 TEST(SweepDefinition, OneDocumentOnly) {
   const ConfigError e = plan_error(kBase + "---\nname: second\n");
   EXPECT_EQ(e.position().line, 3);

@@ -601,8 +601,21 @@ TEST_F(ResultStoreTest, StartRunOfAnUnknownRunFails) {
 
 TEST_F(ResultStoreTest, ARunTrainedByALiveProcessOnThisHostIsNotClaimed) {
   auto store = open_with_two_runs();
+  // A child of this test program: alive, and the same program by name.
+  const pid_t child = fork();
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  struct KillAtEnd {
+    pid_t pid;
+    ~KillAtEnd() {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  } kill_at_end{child};
   RunEnvironment holder = make_env();
-  holder.pid = getppid();  // alive for the whole test
+  holder.pid = child;
   ASSERT_EQ(store->start_run("r1", holder), StartOutcome::kStarted);
   store->append_step("r1", make_step(0));
   store->flush();
@@ -620,6 +633,16 @@ TEST_F(ResultStoreTest, ARunTrainedByALiveProcessOnThisHostIsNotClaimed) {
   RunEnvironment elsewhere = other;
   elsewhere.host = "box2";
   EXPECT_EQ(store->start_run("r1", elsewhere), StartOutcome::kStarted);
+}
+
+TEST_F(ResultStoreTest, APidReusedByAnotherProgramDoesNotHoldTheRun) {
+  auto store = open_with_two_runs();
+  RunEnvironment holder = make_env();
+  holder.pid = 1;  // alive, but init, not this program
+  ASSERT_EQ(store->start_run("r1", holder), StartOutcome::kStarted);
+  RunEnvironment next = make_env();
+  next.pid = getpid();
+  EXPECT_EQ(store->start_run("r1", next), StartOutcome::kStarted);
 }
 
 TEST_F(ResultStoreTest, ARunWhoseProcessIsGoneIsClaimedAgain) {
