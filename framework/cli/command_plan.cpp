@@ -28,9 +28,9 @@ void add_plan_command(CLI::App& app, int& exit_code) {
     table.print(stdout);
     std::int64_t steps = 0;
     for (const auto& run : plan.runs) steps += run.experiment.steps;
-    fmt::print("sweep '{}': {} run{}, {} {}, {} training steps in all\n", plan.definition.name,
+    fmt::print("sweep '{}': {} run{}, {} {}, {} training step{} in all\n", plan.definition.name,
                plan.runs.size(), plan.runs.size() == 1 ? "" : "s", plan.definition.axes.size(),
-               plan.definition.axes.size() == 1 ? "axis" : "axes", steps);
+               plan.definition.axes.size() == 1 ? "axis" : "axes", steps, steps == 1 ? "" : "s");
     if (plan.duplicates_dropped > 0) {
       fmt::print("{} combination{} resolved to a run already listed and {} kept once\n",
                  plan.duplicates_dropped, plan.duplicates_dropped == 1 ? "" : "s",

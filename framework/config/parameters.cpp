@@ -232,9 +232,9 @@ ParamValue parse_parameter(const ParamSpec& spec, const YAML::Node& node, const 
   };
   if (!node.IsScalar()) {
     fail(fmt::format("expected {}, found {}",
-                     spec.type == ParamType::kChoice
-                         ? "one of " + join_choices(spec.choices)
-                         : std::string("a ") + std::string(type_name(spec.type)),
+                     spec.type == ParamType::kChoice    ? "one of " + join_choices(spec.choices)
+                     : spec.type == ParamType::kInteger ? std::string("a whole number")
+                                                        : "a " + std::string(type_name(spec.type)),
                      describe_node(node)));
   }
   const std::string& text = node.Scalar();
@@ -285,6 +285,11 @@ ParamValue parse_parameter(const ParamSpec& spec, const YAML::Node& node, const 
       break;
     }
     case ParamType::kText:
+      // Paths and device names; a longer value is a mistake, and would only
+      // be echoed back in every error message.
+      if (text.size() > 4096) {
+        fail(fmt::format("is {} bytes long; expected at most 4096", text.size()));
+      }
       return text;
     case ParamType::kBool:
       // YAML 1.2: only true and false; yes/no/on/off are strings.
