@@ -16,6 +16,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Three seeds under each loss; non_saturating is minimax plus 10, seed by seed.
+const std::vector<std::tuple<std::string, int, double>> kSameSeeds{
+    {"minimax", 0, 1.0},         {"minimax", 1, 2.0},         {"minimax", 2, 3.0},
+    {"non_saturating", 0, 11.0}, {"non_saturating", 1, 12.0}, {"non_saturating", 2, 13.0}};
+
 class GroupComparisonTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -64,12 +69,7 @@ class GroupComparisonTest : public ::testing::Test {
 };
 
 TEST_F(GroupComparisonTest, GroupMediansOfRunMedians) {
-  write({{"minimax", 0, 1.0},
-         {"minimax", 1, 2.0},
-         {"minimax", 2, 3.0},
-         {"non_saturating", 0, 11.0},
-         {"non_saturating", 1, 12.0},
-         {"non_saturating", 2, 13.0}});
+  write(kSameSeeds);
   const GroupComparison c = compare();
   ASSERT_EQ(c.groups.size(), 2u);
   EXPECT_EQ(c.groups[0].key, std::vector<std::string>{"minimax"});
@@ -83,12 +83,7 @@ TEST_F(GroupComparisonTest, GroupMediansOfRunMedians) {
 }
 
 TEST_F(GroupComparisonTest, RunsSharingSeedsArePaired) {
-  write({{"minimax", 0, 1.0},
-         {"minimax", 1, 2.0},
-         {"minimax", 2, 3.0},
-         {"non_saturating", 0, 11.0},
-         {"non_saturating", 1, 12.0},
-         {"non_saturating", 2, 13.0}});
+  write(kSameSeeds);
   const GroupComparison c = compare();
   ASSERT_EQ(c.differences.size(), 2u);
   const GroupDifference& d = c.differences[0];
