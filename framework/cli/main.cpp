@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   cli::add_status_command(app, exit_code);
   cli::add_summary_command(app, exit_code);
   cli::add_query_command(app, exit_code);
+  cli::add_sql_command(app, exit_code);
   cli::add_keys_command(app, exit_code);
 
   try {
