@@ -17,8 +17,7 @@ namespace {
 // of write are refused before the statement is even prepared.
 // `denied` (a bool) records a refusal, since SQLite reports some of them
 // (VACUUM) as a plain error rather than SQLITE_AUTH.
-int allow_reads_only(void* denied, int action, const char*, const char*, const char*,
-                     const char*) {
+int allow_reads_only(void* denied, int action, const char*, const char*, const char*, const char*) {
   switch (action) {
     case SQLITE_SELECT:
     case SQLITE_READ:
@@ -99,6 +98,12 @@ SqlResult run_read_only_sql(const std::filesystem::path& db_path, const std::str
   const std::string message = sqlite3_errmsg(handle);
   sqlite3_finalize(statement);
   if (step != SQLITE_DONE) {
+    // VACUUM and a few others are refused only when they run.
+    if (step == SQLITE_AUTH || denied) {
+      throw std::invalid_argument(
+          "only reading statements are allowed (SELECT, WITH ... SELECT); this one would "
+          "write, attach a file or run a pragma");
+    }
     throw store::StoreError(fmt::format("{}: {}", db_path.string(), message), step, message);
   }
   return result;
