@@ -60,9 +60,13 @@ GroupComparison compare_groups(const std::filesystem::path& db_path, const RunTa
   {
     auto db = store::open_database_read_only(db_path);
     std::string columns;
-    for (const auto& m : metrics) columns += ", " + m;
+    for (const auto& m : metrics) columns += ", s." + m;
     auto statement = db->prepare(
-        fmt::format("SELECT run_key{} FROM steps WHERE step >= ?1 AND step < ?2", columns),
+        // Runs as the outer loop: each run's window is a range of the steps
+        // primary key (run_key, step), not a scan of every row.
+        fmt::format("SELECT r.run_key{} FROM runs r CROSS JOIN steps s ON s.run_key = r.run_key "
+                    "WHERE s.step >= ?1 AND s.step < ?2",
+                    columns),
         "reading step rows");
     statement.bind_int64(1, window.begin).bind_int64(2, window.end);
     while (statement.step()) {

@@ -84,10 +84,12 @@ RunTable query_runs(const std::filesystem::path& db_path, const RunQuery& query)
   std::string step_columns;
   for (const auto c : store::kStepMetricColumns) step_columns += fmt::format(", ls.{}", c);
   std::string sql = fmt::format(
-      "WITH last_step AS (SELECT s.* FROM steps s JOIN (SELECT run_key, max(step) AS step "
-      "FROM steps GROUP BY run_key) m ON m.run_key = s.run_key AND m.step = s.step), "
-      "last_eval AS (SELECT e.* FROM evals e JOIN (SELECT run_key, max(step) AS step FROM "
-      "evals GROUP BY run_key) m ON m.run_key = e.run_key AND m.step = e.step) "
+      // Each run's last row found through the (run_key, step) primary key,
+      // not by grouping every step row.
+      "WITH last_step AS (SELECT s.* FROM runs q CROSS JOIN steps s ON s.run_key = q.run_key "
+      "AND s.step = (SELECT max(step) FROM steps WHERE run_key = q.run_key)), "
+      "last_eval AS (SELECT e.* FROM runs q CROSS JOIN evals e ON e.run_key = q.run_key "
+      "AND e.step = (SELECT max(step) FROM evals WHERE run_key = q.run_key)) "
       "SELECT r.run_key, coalesce(l.sweep, r.sweep), coalesce(l.position, r.position), "
       "r.status, r.config_json, r.steps_done, r.first_nonfinite_step, ls.nan_mask{}, "
       "le.modes_covered, le.high_quality_fraction, le.mode_kl "

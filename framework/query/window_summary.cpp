@@ -66,10 +66,13 @@ std::vector<GroupSummary> summarize_window(const std::filesystem::path& db_path,
   }
   auto db = store::open_database_read_only(db_path);
   const std::string sql = fmt::format(
+      // CROSS JOIN keeps runs as the outer loop, so each run's window is a
+      // range of the steps primary key (run_key, step) instead of a scan of
+      // every step row.
       "SELECT json_extract(r.config_json, ?1) AS grp, s.run_key, s.{} "
-      "FROM steps s JOIN runs r ON r.run_key = s.run_key "
+      "FROM runs r CROSS JOIN steps s ON s.run_key = r.run_key "
       "WHERE s.step >= ?2 AND s.step < ?3 AND r.status IN ('done', 'diverged') "
-      "AND (?4 = '' OR s.run_key IN (SELECT run_key FROM sweep_runs WHERE sweep = ?4))",
+      "AND (?4 = '' OR r.run_key IN (SELECT run_key FROM sweep_runs WHERE sweep = ?4))",
       metric);
   auto statement = db->prepare(sql, "reading step rows");
   statement.bind_text(1, "$." + group_by);
