@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   cli::add_summary_command(app, exit_code);
   cli::add_query_command(app, exit_code);
   cli::add_sql_command(app, exit_code);
+  cli::add_report_command(app, exit_code);
   cli::add_keys_command(app, exit_code);
 
   try {

@@ -1,0 +1,44 @@
+// `gansweep report DB [DB...] -o FILE.html`: the comparison report, one
+// self-contained page that opens offline.
+#include <fstream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "report/html_report.h"
+
+namespace gansweep::cli {
+
+void add_report_command(CLI::App& app, int& exit_code) {
+  auto* command = app.add_subcommand("report", "Write a self-contained HTML comparison report");
+  auto databases = std::make_shared<std::vector<std::string>>();
+  auto output = std::make_shared<std::string>();
+  auto options = std::make_shared<report::ReportOptions>();
+  command->add_option("DB", *databases, "Result databases")->required();
+  command->add_option("-o,--output", *output, "The HTML file to write")->required();
+  command->add_option("--title", options->title, "Page title")->capture_default_str();
+  command
+      ->add_option("--max-points", options->max_points,
+                   "Per curve: more steps than this are reduced to min and max per bucket")
+      ->check(CLI::Range(10, 100000))
+      ->capture_default_str();
+  command->callback([&exit_code, databases, output, options] {
+    for (const auto& db : *databases) options->databases.emplace_back(db);
+    const std::string page = report::build_html_report(*options);
+    // Written beside the target and renamed, so a failure leaves no half page.
+    const std::string partial = *output + ".partial";
+    {
+      std::ofstream out(partial, std::ios::binary);
+      out << page;
+      if (!out) throw std::runtime_error(fmt::format("{}: cannot write the report", *output));
+    }
+    if (std::rename(partial.c_str(), output->c_str()) != 0) {
+      throw std::runtime_error(fmt::format("{}: cannot write the report", *output));
+    }
+    fmt::print("{} ({:.1f} MB)\n", *output, static_cast<double>(page.size()) / 1e6);
+    exit_code = kExitOk;
+  });
+}
+
+}  // namespace gansweep::cli

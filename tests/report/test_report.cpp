@@ -1,0 +1,93 @@
+// The report's building blocks: escaping (handed case c10), min-max
+// reduction that keeps spikes, and a page built from a real database.
+#include "report/html_report.h"
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "store/result_store.h"
+
+namespace gansweep::report {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kPayload =
+    "<img src=x onerror=alert(1)></script><script>alert(2)</script><!--<script>";
+
+TEST(Escaping, HtmlTextHasNoMarkupLeft) {
+  EXPECT_EQ(escape_html(kPayload),
+            "&lt;img src=x onerror=alert(1)&gt;&lt;/script&gt;&lt;script&gt;alert(2)&lt;/"
+            "script&gt;&lt;!--&lt;script&gt;");
+  EXPECT_EQ(escape_html("a\"b'c&d"), "a&quot;b&#39;c&amp;d");
+}
+
+TEST(Escaping, JsonInsideAScriptCannotCloseIt) {
+  const std::string json = json_for_script({{"name", kPayload}});
+  EXPECT_EQ(json.find('<'), std::string::npos);
+  EXPECT_EQ(json.find('>'), std::string::npos);
+  EXPECT_EQ(json.find('&'), std::string::npos);
+  // And it still parses back to the same text.
+  EXPECT_EQ(nlohmann::json::parse(json)["name"], kPayload);
+}
+
+TEST(Reduction, SpikesSurviveAndStepOrderIsKept) {
+  std::vector<double> x;
+  std::vector<double> y;
+  for (int i = 0; i < 100000; ++i) {
+    x.push_back(i);
+    y.push_back(i == 54321 ? 1e6 : 1.0 + (i % 7) * 1e-3);
+  }
+  y[777] = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> rx;
+  std::vector<double> ry;
+  reduce_min_max(x, y, 500, &rx, &ry);
+  EXPECT_LE(rx.size(), 1000u);
+  EXPECT_NE(std::find(ry.begin(), ry.end(), 1e6), ry.end());
+  EXPECT_TRUE(std::is_sorted(rx.begin(), rx.end()));
+  for (double v : ry) EXPECT_TRUE(std::isfinite(v));
+  // Short curves are kept whole.
+  rx.clear();
+  ry.clear();
+  reduce_min_max({0, 1, 2}, {5, 6, 7}, 500, &rx, &ry);
+  EXPECT_EQ(ry, (std::vector<double>{5, 6, 7}));
+}
+
+TEST(Report, C10NamesAppearOnlyEscaped) {
+  const fs::path db = fs::temp_directory_path() / ("gansweep-report-" + std::to_string(getpid()));
+  fs::remove(db);
+  {
+    auto store = store::ResultStore::open_for_writing(db);
+    store->register_sweep(
+        {kPayload, kPayload + ".yaml", "name: x"},
+        {{"k1", 0, R"({"train":{"loss":"minimax","lr":0.001,"d_steps":1}})", {}}});
+    store->start_run("k1", {});
+    for (int step = 0; step < 50; ++step) {
+      store::StepRow row;
+      row.step = step;
+      row.g_grad_norm = 1.0 + step;
+      row.dg_dlogit = 0.5;
+      row.d_fake = 0.4;
+      store->append_step("k1", row);
+    }
+    store->finish_run("k1", {});
+  }
+  ReportOptions options;
+  options.databases = {db};
+  options.title = kPayload;
+  const std::string page = build_html_report(options);
+  EXPECT_EQ(page.find(kPayload), std::string::npos);
+  EXPECT_EQ(page.find("<img"), std::string::npos);
+  EXPECT_EQ(page.find("alert(2)</script>"), std::string::npos);
+  EXPECT_EQ(page.find("<!--"), std::string::npos);
+  EXPECT_NE(page.find("&lt;img src=x"), std::string::npos);  // the title, escaped
+  EXPECT_NE(page.find("new uPlot"), std::string::npos);
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
+}
+
+}  // namespace
+}  // namespace gansweep::report
