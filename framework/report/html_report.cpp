@@ -37,8 +37,11 @@ std::string setting(const query::RunRow& row, const std::string& path) {
   return it == row.fields.end() ? "" : it->second.display();
 }
 
+// Four significant digits: more than a plot can show, and it halves the
+// page's size.
 nlohmann::json number_or_null(double x) {
-  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
+  if (!std::isfinite(x)) return nullptr;
+  return std::stod(fmt::format("{:.4g}", x));
 }
 
 // One group's curves, per metric: steps and the median and quartiles
