@@ -1,5 +1,7 @@
 // `gansweep report DB [DB...] -o FILE.html`: the comparison report, one
 // self-contained page that opens offline.
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 
@@ -24,6 +26,9 @@ void add_report_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(10, 100000))
       ->capture_default_str();
   command->callback([&exit_code, databases, output, options] {
+    if (std::filesystem::is_directory(*output)) {
+      throw CLI::ValidationError("--output", *output + " is a folder; expected an .html file");
+    }
     for (const auto& db : *databases) options->databases.emplace_back(db);
     const std::string page = report::build_html_report(*options);
     // Written beside the target and renamed, so a failure leaves no half page.
@@ -34,7 +39,8 @@ void add_report_command(CLI::App& app, int& exit_code) {
       if (!out) throw std::runtime_error(fmt::format("{}: cannot write the report", *output));
     }
     if (std::rename(partial.c_str(), output->c_str()) != 0) {
-      throw std::runtime_error(fmt::format("{}: cannot write the report", *output));
+      std::remove(partial.c_str());
+      throw std::runtime_error(fmt::format("{}: cannot write the report there", *output));
     }
     fmt::print("{} ({:.1f} MB)\n", *output, static_cast<double>(page.size()) / 1e6);
     exit_code = kExitOk;
