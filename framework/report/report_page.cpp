@@ -159,7 +159,8 @@ function heatmaps(parent, db) {
   const dss = [...new Set(Object.keys(cells).map(k => JSON.parse(k)[2]))].sort((a, b) => a - b);
   for (const l of losses) {
     const table = el("table", {class: "heatmap"});
-    table.appendChild(el("caption", {}, `${l || "all"}: final high-quality fraction (median over seeds)`));
+    const caption = `${l || "all"}: final high-quality fraction (median over seeds)`;
+    table.appendChild(el("caption", {}, caption));
     const head = el("tr");
     head.appendChild(el("th", {}, "lr \\ d_steps"));
     dss.forEach(d => head.appendChild(el("th", {}, d)));
@@ -168,7 +169,8 @@ function heatmaps(parent, db) {
       const tr = el("tr");
       tr.appendChild(el("th", {}, r));
       for (const d of dss) {
-        const vals = (cells[JSON.stringify([l, r, d])] || []).filter(Number.isFinite).sort((a, b) => a - b);
+        const vals = (cells[JSON.stringify([l, r, d])] || []).filter(Number.isFinite);
+        vals.sort((a, b) => a - b);
         const m = vals.length ? vals[Math.floor((vals.length - 1) / 2)] : NaN;
         const td = el("td", {}, Number.isFinite(m) ? m.toFixed(3) : "n/a");
         if (Number.isFinite(m)) td.style.background = `hsl(${120 * m}, 70%, 75%)`;
@@ -226,12 +228,14 @@ theoryCharts(theory);
 for (const db of DATA.databases) {
   const section = el("section");
   section.appendChild(el("h2", {}, db.path));
-  section.appendChild(el("p", {}, `Median across seeds per group (line) and interquartile band; red ticks mark divergences.`));
+  section.appendChild(el("p", {}, "Median across seeds per group (line) and interquartile " +
+                                  "band; red ticks mark divergences."));
   root.appendChild(section);
   for (const chart of db.charts) curveChart(section, chart, db.groups);
   section.appendChild(el("h3", {}, "Outcome"));
   heatmaps(section, db);
-  section.appendChild(el("h3", {}, "What the generator produced (first run of each group, last evaluation)"));
+  section.appendChild(el("h3", {}, "What the generator produced (first run of each group, " +
+                                   "last evaluation)"));
   const samples = el("div", {class: "samples"});
   section.appendChild(samples);
   db.groups.forEach(g => drawSample(samples, g));
