@@ -9,28 +9,35 @@
 
 #include "cli/commands.h"
 #include "report/html_report.h"
+#include "report/markdown_report.h"
 
 namespace gansweep::cli {
 
 void add_report_command(CLI::App& app, int& exit_code) {
-  auto* command = app.add_subcommand("report", "Write a self-contained HTML comparison report");
+  auto* command = app.add_subcommand(
+      "report", "Write a self-contained HTML comparison report (or its tables as Markdown)");
   auto databases = std::make_shared<std::vector<std::string>>();
   auto output = std::make_shared<std::string>();
   auto options = std::make_shared<report::ReportOptions>();
   command->add_option("DB", *databases, "Result databases")->required();
   command->add_option("-o,--output", *output, "The HTML file to write")->required();
+  auto format = std::make_shared<std::string>("html");
   command->add_option("--title", options->title, "Page title")->capture_default_str();
+  command->add_option("--format", *format, "html, or md for the tables as Markdown")
+      ->check(CLI::IsMember({"html", "md"}))
+      ->capture_default_str();
   command
       ->add_option("--max-points", options->max_points,
                    "Per curve: more steps than this are reduced to min and max per bucket")
       ->check(CLI::Range(10, 100000))
       ->capture_default_str();
-  command->callback([&exit_code, databases, output, options] {
+  command->callback([&exit_code, databases, output, options, format] {
     if (std::filesystem::is_directory(*output)) {
       throw CLI::ValidationError("--output", *output + " is a folder; expected an .html file");
     }
     for (const auto& db : *databases) options->databases.emplace_back(db);
-    const std::string page = report::build_html_report(*options);
+    const std::string page = *format == "md" ? report::build_markdown_report(*options)
+                                             : report::build_html_report(*options);
     // Written beside the target and renamed, so a failure leaves no half page.
     const std::string partial = *output + ".partial";
     {
@@ -42,7 +49,7 @@ void add_report_command(CLI::App& app, int& exit_code) {
       std::remove(partial.c_str());
       throw std::runtime_error(fmt::format("{}: cannot write the report there", *output));
     }
-    fmt::print("{} ({:.1f} MB)\n", *output, static_cast<double>(page.size()) / 1e6);
+    fmt::print("{} ({:.1f} kB)\n", *output, static_cast<double>(page.size()) / 1e3);
     exit_code = kExitOk;
   });
 }

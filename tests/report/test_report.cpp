@@ -1,6 +1,7 @@
 // The report's building blocks: escaping (handed case c10), min-max
 // reduction that keeps spikes, and a page built from a real database.
 #include "report/html_report.h"
+#include "report/markdown_report.h"
 
 #include <cmath>
 #include <filesystem>
@@ -86,6 +87,14 @@ TEST(Report, C10NamesAppearOnlyEscaped) {
   EXPECT_EQ(page.find("<!--"), std::string::npos);
   EXPECT_NE(page.find("&lt;img src=x"), std::string::npos);  // the title, escaped
   EXPECT_NE(page.find("new uPlot"), std::string::npos);
+
+  // The Markdown tables: one group row, pipes in names escaped.
+  options.title = "a | b";
+  const std::string md = build_markdown_report(options);
+  EXPECT_NE(md.find("# a \\| b\n"), std::string::npos) << md;
+  EXPECT_NE(md.find("| minimax | 0.001 | 1 | 1 | 0 | 25.5 [25.5, 25.5] | 0.5 [0.5, 0.5] | n/a |"),
+            std::string::npos)
+      << md;
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
 }
 

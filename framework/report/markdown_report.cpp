@@ -1,0 +1,84 @@
+#include "report/markdown_report.h"
+
+#include <fmt/format.h>
+
+#include "query/group_comparison.h"
+#include "query/run_table.h"
+#include "util/build_info.h"
+
+namespace gansweep::report {
+namespace {
+
+std::string cell(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') {
+      out += "\\|";
+    } else if (c == '\n' || c == '\r') {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string row(const std::vector<std::string>& cells) {
+  std::string line = "|";
+  for (const auto& c : cells) line += " " + cell(c) + " |";
+  return line + "\n";
+}
+
+std::string header(const std::vector<std::string>& cells) {
+  std::string line = row(cells) + "|";
+  for (std::size_t i = 0; i < cells.size(); ++i) line += "---|";
+  return line + "\n";
+}
+
+std::string number(double x) { return std::isfinite(x) ? fmt::format("{:.4g}", x) : ""; }
+
+}  // namespace
+
+std::string build_markdown_report(const ReportOptions& options) {
+  std::string md = "# " + cell(options.title) + "\n\n";
+  md += fmt::format("Written by gansweep {} ({}).\n", gansweep_version(), git_commit());
+  const std::vector<std::string> by{"train.loss", "train.lr", "train.d_steps"};
+  const std::vector<std::string> metrics{"g_grad_norm", "dg_dlogit"};
+  for (const auto& path : options.databases) {
+    const query::RunTable runs = query::query_runs(path, {});
+    md += "\n## " + cell(path.string()) + "\n\n";
+    md +=
+        "Per group: the median and quartiles, over runs, of each run's median in steps "
+        "0-199; final quality is the median of the last evaluation's high-quality "
+        "fraction (toy data).\n\n";
+    const auto comparison = query::compare_groups(path, runs, by, {0, 200}, metrics, 500);
+    md += header({"loss", "lr", "d_steps", "runs", "diverged", "g_grad_norm median [q25, q75]",
+                  "dg_dlogit median [q25, q75]", "final quality"});
+    for (const auto& g : comparison.groups) {
+      std::vector<std::string> cells = g.key;
+      cells.push_back(std::to_string(g.runs));
+      cells.push_back(std::to_string(g.diverged));
+      for (const auto& m : g.metrics) {
+        cells.push_back(fmt::format("{} [{}, {}]", number(m.median), number(m.q25), number(m.q75)));
+      }
+      cells.push_back(g.median_final_high_quality ? number(*g.median_final_high_quality) : "n/a");
+      md += row(cells);
+    }
+    md += "\n### Runs\n\n";
+    std::vector<std::string> columns{"run_key", "status"};
+    for (const auto& s : runs.settings) columns.push_back(s);
+    for (const auto& o : runs.outcomes) columns.push_back(o);
+    md += header(columns);
+    for (const auto& r : runs.rows) {
+      std::vector<std::string> cells{r.run_key, r.status};
+      for (std::size_t i = 2; i < columns.size(); ++i) {
+        const auto it = r.fields.find(columns[i]);
+        cells.push_back(it == r.fields.end() ? "" : it->second.display());
+      }
+      md += row(cells);
+    }
+  }
+  return md;
+}
+
+}  // namespace gansweep::report
