@@ -13,6 +13,38 @@
 
 namespace gansweep::cli {
 
+namespace {
+
+// The report replaces its output file whole (written beside it, then
+// renamed), so the target must be a new name or an earlier report: never a
+// folder, a device, a pipe or link, one of the input databases or any other
+// SQLite file.
+void check_output(const std::string& output, const std::vector<std::string>& databases) {
+  namespace fs = std::filesystem;
+  if (output.empty()) throw CLI::ValidationError("--output", "the path is empty");
+  std::error_code ec;
+  const auto status = fs::symlink_status(output, ec);
+  if (!fs::exists(status)) return;
+  if (!fs::is_regular_file(status)) {
+    throw CLI::ValidationError(
+        "--output", output + " exists and is not a regular file; expected a new .html path");
+  }
+  for (const auto& db : databases) {
+    if (fs::equivalent(output, db, ec)) {
+      throw CLI::ValidationError("--output", output + " is one of the input databases");
+    }
+  }
+  std::ifstream existing(output, std::ios::binary);
+  char magic[16] = {};
+  existing.read(magic, sizeof(magic));
+  if (std::string(magic, 15) == "SQLite format 3") {
+    throw CLI::ValidationError("--output",
+                               output + " is an SQLite database; refusing to replace it");
+  }
+}
+
+}  // namespace
+
 void add_report_command(CLI::App& app, int& exit_code) {
   auto* command = app.add_subcommand(
       "report", "Write a self-contained HTML comparison report (or its tables as Markdown)");
@@ -32,9 +64,7 @@ void add_report_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(10, 100000))
       ->capture_default_str();
   command->callback([&exit_code, databases, output, options, format] {
-    if (std::filesystem::is_directory(*output)) {
-      throw CLI::ValidationError("--output", *output + " is a folder; expected an .html file");
-    }
+    check_output(*output, *databases);
     for (const auto& db : *databases) options->databases.emplace_back(db);
     const std::string page = *format == "md" ? report::build_markdown_report(*options)
                                              : report::build_html_report(*options);

@@ -131,6 +131,8 @@ RunTable query_runs(const std::filesystem::path& db_path, const RunQuery& query)
     row.position = static_cast<int>(statement.column_int64(2));
     row.status = statement.column_text(3);
     row.fields["status"] = {Cell::Kind::kText, 0, row.status};
+    row.fields["run_key"] = {Cell::Kind::kText, 0, row.run_key};
+    row.fields["sweep"] = {Cell::Kind::kText, 0, row.sweep};
     std::map<std::string, Cell> settings;
     flatten(nlohmann::json::parse(statement.column_text(4)), "", &settings);
     for (const auto& [path, cell] : settings) row.fields[path] = cell;
@@ -174,17 +176,29 @@ RunTable query_runs(const std::filesystem::path& db_path, const RunQuery& query)
     const std::string key = query.sort_by->name;
     // A run that did not finish, or whose value is not a finite number,
     // never ranks ahead of a finished run with a finite value.
+    static const Cell kMissing;
+    const auto value_of = [&](const RunRow& row) -> const Cell& {
+      const auto it = row.fields.find(key);
+      return it == row.fields.end() ? kMissing : it->second;
+    };
+    // Finished runs with a finite number (or text) rank; the rest follow in
+    // listing order, in either direction.
     const auto rankable = [&](const RunRow& row) {
-      return row.status == "done" && is_finite_number(row.fields.at(key));
+      const Cell& cell = value_of(row);
+      return row.status == "done" && (is_finite_number(cell) || cell.kind == Cell::Kind::kText);
     };
     std::stable_sort(table.rows.begin(), table.rows.end(), [&](const RunRow& a, const RunRow& b) {
       const bool ra = rankable(a);
       const bool rb = rankable(b);
       if (ra != rb) return ra;
       if (!ra) return false;
-      const double x = a.fields.at(key).number;
-      const double y = b.fields.at(key).number;
-      return query.descending ? x > y : x < y;
+      const Cell& x = value_of(a);
+      const Cell& y = value_of(b);
+      if (x.kind != y.kind) return x.kind == Cell::Kind::kNumber;  // numbers before text
+      if (x.kind == Cell::Kind::kText) {
+        return query.descending ? x.text > y.text : x.text < y.text;
+      }
+      return query.descending ? x.number > y.number : x.number < y.number;
     });
   }
   return table;

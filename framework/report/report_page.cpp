@@ -55,6 +55,8 @@ function curveChart(parent, chart, groups) {
     title: chart.title + (chart.log ? " (log scale)" : ""),
     width: Math.min(1100, window.innerWidth - 40), height: 300,
     scales: {x: {time: false}, y: chart.log ? {distr: 3} : {}},
+    // Room for labels such as -1,000 or 1.2e-5 on the y axis.
+    axes: [{}, {size: 80}],
     series, bands,
     legend: {live: false},
     hooks: {draw: [u => {
@@ -86,7 +88,8 @@ function theoryCharts(parent) {
      series: [["minimax: log(1 - p)", p.map(v => Math.log(1 - v))],
               ["non-saturating: -log p", p.map(v => -Math.log(v))]]},
     {title: "dJ/dp against D(G(z)): minimax tends to -1 as p -> 0, not to 0",
-     series: [["minimax: -1/(1 - p)", p.map(v => -1 / (1 - v))],
+     clip: true,
+     series: [["minimax: -1/(1 - p)", p.map(v => Math.max(-10, -1 / (1 - v)))],
               ["non-saturating: -1/p", p.map(v => Math.max(-10, -1 / v))]]},
     {title: "dJ/dl (D's logit) against D(G(z)): minimax -p vanishes as p -> 0",
      series: [["minimax: -p", p.map(v => -v)],
@@ -97,8 +100,9 @@ function theoryCharts(parent) {
     parent.appendChild(box);
     const series = [{label: "D(G(z))"}];
     spec.series.forEach(([label], i) => series.push({label, stroke: COLORS[i], width: 2}));
-    new uPlot({title: spec.title, width: Math.min(540, window.innerWidth - 40), height: 240,
-               scales: {x: {time: false}}, series},
+    const title = spec.title + (spec.clip ? " (both clipped at -10)" : "");
+    new uPlot({title, width: Math.min(540, window.innerWidth - 40), height: 240,
+               scales: {x: {time: false}}, axes: [{}, {size: 60}], series},
               [p, ...spec.series.map(s => s[1])], box);
   }
   void logit;

@@ -125,6 +125,23 @@ TEST(CliSweep, StatusAndSummary) {
   EXPECT_NE(bad.err.find("END must be greater than BEGIN"), std::string::npos) << bad.err;
 }
 
+TEST(CliSweep, ReportNeverReplacesADatabase) {
+  TempDir dir;
+  write_file(dir / "short.yaml", kShortSweep);
+  ASSERT_EQ(run_gansweep({"run", "short.yaml", "--db", "s.db"}, dir.path()).exit_code, 0);
+  fs::copy_file(dir / "s.db", dir / "other.db");
+  const std::string before = read_file(dir / "s.db");
+  for (const std::string target : {"s.db", "./s.db", "other.db"}) {
+    const CommandResult r = run_gansweep({"report", "s.db", "-o", target}, dir.path());
+    EXPECT_EQ(r.exit_code, 2) << target << " " << r.err;
+  }
+  EXPECT_EQ(read_file(dir / "s.db"), before);
+  EXPECT_EQ(read_file(dir / "other.db").substr(0, 15), "SQLite format 3");
+  const CommandResult ok = run_gansweep({"report", "s.db", "-o", "s.html"}, dir.path());
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(read_file(dir / "s.html").substr(0, 15), "<!DOCTYPE html>");
+}
+
 TEST(CliSweep, C08DivergedRunsAreResultsAndTheSweepGoesOn) {
   TempDir dir;
   const CommandResult r =

@@ -103,6 +103,24 @@ TEST_F(RunTableTest, DivergedRunsNeverRankFirstInEitherDirection) {
             (std::vector<std::string>{"good", "better"}));
 }
 
+TEST_F(RunTableTest, TextAndMetadataSortsKeepUnfinishedRunsLast) {
+  for (const char* field : {"loss", "status", "run_key", "sweep", "device", "attempts"}) {
+    for (const bool descending : {false, true}) {
+      RunQuery q;
+      q.sort_by = resolve_run_field(field);
+      q.descending = descending;
+      const auto order = keys(q);
+      ASSERT_EQ(order.size(), 5u) << field;
+      EXPECT_TRUE((order[0] == "good" || order[0] == "better")) << field << " " << order[0];
+    }
+  }
+  RunQuery q;
+  q.sort_by = resolve_run_field("run_key");
+  const auto by_key = keys(q);
+  EXPECT_EQ(std::vector<std::string>(by_key.begin(), by_key.begin() + 2),
+            (std::vector<std::string>{"better", "good"}));
+}
+
 TEST_F(RunTableTest, CellsSayWhatWasStored) {
   const RunTable table = query_runs(db_, {});
   ASSERT_EQ(table.rows.size(), 5u);
