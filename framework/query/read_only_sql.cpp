@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cmath>
 #include <stdexcept>
 
@@ -54,14 +55,32 @@ std::string cell_text(sqlite3_stmt* statement, int column) {
   }
 }
 
+// Stops a statement that runs past its time: SQLite calls this every few
+// thousand virtual-machine steps, and a non-zero return interrupts it.
+struct Deadline {
+  std::chrono::steady_clock::time_point until;
+  bool expired = false;
+};
+
+int past_deadline(void* data) {
+  auto* deadline = static_cast<Deadline*>(data);
+  deadline->expired = std::chrono::steady_clock::now() > deadline->until;
+  return deadline->expired ? 1 : 0;
+}
+
 }  // namespace
 
-SqlResult run_read_only_sql(const std::filesystem::path& db_path, const std::string& sql) {
+SqlResult run_read_only_sql(const std::filesystem::path& db_path, const std::string& sql,
+                            const SqlLimits& limits) {
   auto db = store::open_database_read_only(db_path);
   sqlite3* handle = db->handle();
   db->exec("PRAGMA query_only = 1");
   bool denied = false;
   sqlite3_set_authorizer(handle, allow_reads_only, &denied);
+  Deadline deadline{std::chrono::steady_clock::now() + limits.time, false};
+  sqlite3_progress_handler(handle, 10000, past_deadline, &deadline);
+  // A zeroblob or a huge string is refused rather than built in memory.
+  sqlite3_limit(handle, SQLITE_LIMIT_LENGTH, 64 << 20);
 
   sqlite3_stmt* statement = nullptr;
   const char* tail = nullptr;
@@ -90,6 +109,12 @@ SqlResult run_read_only_sql(const std::filesystem::path& db_path, const std::str
   }
   int step = SQLITE_ROW;
   while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
+    if (result.rows.size() >= limits.max_rows) {
+      sqlite3_finalize(statement);
+      throw std::invalid_argument(
+          fmt::format("the statement returns more than {} rows; add LIMIT, or aggregate in SQL",
+                      limits.max_rows));
+    }
     std::vector<std::string> row;
     for (int i = 0; i < sqlite3_column_count(statement); ++i)
       row.push_back(cell_text(statement, i));
@@ -97,6 +122,10 @@ SqlResult run_read_only_sql(const std::filesystem::path& db_path, const std::str
   }
   const std::string message = sqlite3_errmsg(handle);
   sqlite3_finalize(statement);
+  if (step != SQLITE_DONE && deadline.expired) {
+    throw std::invalid_argument(
+        fmt::format("the statement ran longer than {} s and was stopped", limits.time.count()));
+  }
   if (step != SQLITE_DONE) {
     // VACUUM and a few others are refused only when they run.
     if (step == SQLITE_AUTH || denied) {

@@ -64,6 +64,27 @@ TEST_F(ReadOnlySqlTest, OneStatementAtATime) {
   EXPECT_EQ(run_read_only_sql(db_, "SELECT count(*) FROM runs").rows[0][0], "2");
 }
 
+TEST_F(ReadOnlySqlTest, RunawayStatementsAreStopped) {
+  SqlLimits limits;
+  limits.time = std::chrono::seconds(1);
+  try {
+    run_read_only_sql(db_,
+                      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                      "SELECT count(*) FROM c",
+                      limits);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("ran longer than 1 s"), std::string::npos);
+  }
+  limits.max_rows = 10;
+  EXPECT_THROW(run_read_only_sql(db_,
+                                 "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+                                 "LIMIT 11) SELECT x FROM c",
+                                 limits),
+               std::invalid_argument);
+  EXPECT_THROW(run_read_only_sql(db_, "SELECT zeroblob(500000000)"), store::StoreError);
+}
+
 TEST_F(ReadOnlySqlTest, SqlErrorsCarrySqlitesMessage) {
   try {
     run_read_only_sql(db_, "SELECT * FROM nope");
