@@ -51,6 +51,8 @@ void flatten(const nlohmann::json& json, const std::string& prefix,
       (*out)[path] = {Cell::Kind::kText, 0, value.get<std::string>()};
     } else if (value.is_number()) {
       (*out)[path] = {Cell::Kind::kNumber, value.get<double>(), ""};
+    } else if (value.is_null()) {
+      (*out)[path] = Cell{};  // e.g. train.lr when lr_g and lr_d differ
     } else {
       (*out)[path] = {Cell::Kind::kText, 0, value.dump()};
     }

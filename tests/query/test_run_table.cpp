@@ -121,6 +121,21 @@ TEST_F(RunTableTest, TextAndMetadataSortsKeepUnfinishedRunsLast) {
             (std::vector<std::string>{"better", "good"}));
 }
 
+TEST(RunTableNulls, ANullSettingIsMissingNotTheTextNull) {
+  const fs::path db = fs::temp_directory_path() / ("gansweep-null-" + std::to_string(getpid()));
+  fs::remove(db);
+  {
+    auto store = store::ResultStore::open_for_writing(db);
+    store->register_sweep({"s", "s.yaml", ""},
+                          {{"a", 0, R"({"train":{"lr":null,"lr_g":0.001}})", {}},
+                           {"b", 1, R"({"train":{"lr":0.002,"lr_g":0.002}})", {}}});
+  }
+  const RunTable table = query_runs(db, {});
+  EXPECT_EQ(table.rows[0].fields.at("train.lr").kind, Cell::Kind::kMissing);
+  EXPECT_EQ(table.rows[0].fields.at("train.lr").display(), "");
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
+}
+
 TEST_F(RunTableTest, CellsSayWhatWasStored) {
   const RunTable table = query_runs(db_, {});
   ASSERT_EQ(table.rows.size(), 5u);
