@@ -36,6 +36,10 @@ function alpha(hex, a) {
   return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
 }
 function curveChart(parent, chart, groups) {
+  if (chart.x.length === 0) {
+    parent.appendChild(el("p", {class: "empty"}, `${chart.title}: no recorded steps.`));
+    return;
+  }
   const box = el("div", {class: "chart"});
   parent.appendChild(box);
   const series = [{label: "step"}];
