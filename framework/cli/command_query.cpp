@@ -29,16 +29,6 @@ struct QueryArguments {
   std::vector<std::string> metrics{"g_grad_norm", "dg_dlogit"};
 };
 
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    quoted += c;
-    if (c == '"') quoted += '"';
-  }
-  return quoted + "\"";
-}
-
 std::string number(double x) { return std::isnan(x) ? "" : fmt::format("{:.4g}", x); }
 
 std::string optional_number(const std::optional<double>& x) { return x ? number(*x) : ""; }
@@ -151,14 +141,8 @@ void print_comparison(const QueryArguments& args, const query::RunTable& runs) {
   if (args.format == "csv") {
     for (const auto* table : {&rows, &diff_rows}) {
       const auto& h = table == &rows ? header : diff_header;
-      std::string line;
-      for (const auto& cell : h) line += (line.empty() ? "" : ",") + csv_field(cell);
-      fmt::print("{}\n", line);
-      for (const auto& row : *table) {
-        line.clear();
-        for (std::size_t i = 0; i < row.size(); ++i) line += (i ? "," : "") + csv_field(row[i]);
-        fmt::print("{}\n", line);
-      }
+      fmt::print("{}\n", csv_line(h));
+      for (const auto& row : *table) fmt::print("{}\n", csv_line(row));
       if (table == &rows) fmt::print("\n");
     }
     return;
@@ -288,14 +272,12 @@ void add_query_command(CLI::App& app, int& exit_code) {
       }
       fmt::print("{}\n", out.dump(2));
     } else if (args->format == "csv") {
-      std::string line;
-      for (const auto& h : header) line += (line.empty() ? "" : ",") + csv_field(h);
-      fmt::print("{}\n", line);
+      fmt::print("{}\n", csv_line(header));
       for (const auto& row : table.rows) {
-        line = csv_field(row.run_key) + "," + csv_field(row.sweep) + "," +
-               std::to_string(row.position) + "," + row.status;
-        for (const auto* cell : cells_of(row)) line += "," + csv_field(cell->display());
-        fmt::print("{}\n", line);
+        std::vector<std::string> fields{row.run_key, row.sweep, std::to_string(row.position),
+                                        row.status};
+        for (const auto* cell : cells_of(row)) fields.push_back(cell->display());
+        fmt::print("{}\n", csv_line(fields));
       }
     } else {
       Table out;

@@ -26,21 +26,8 @@ void add_sql_command(CLI::App& app, int& exit_code) {
       throw CLI::ValidationError("SQL", e.what());
     }
     if (*csv) {
-      const auto line = [](const std::vector<std::string>& cells) {
-        std::string out;
-        for (std::size_t i = 0; i < cells.size(); ++i) {
-          std::string cell = cells[i];
-          if (cell.find_first_of(",\"\n") != std::string::npos) {
-            std::string quoted = "\"";
-            for (char c : cell) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-            cell = quoted + "\"";
-          }
-          out += (i ? "," : "") + cell;
-        }
-        return out;
-      };
-      fmt::print("{}\n", line(result.columns));
-      for (const auto& row : result.rows) fmt::print("{}\n", line(row));
+      fmt::print("{}\n", csv_line(result.columns));
+      for (const auto& row : result.rows) fmt::print("{}\n", csv_line(row));
     } else {
       Table table;
       table.set_header(result.columns);

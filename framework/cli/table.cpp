@@ -6,6 +6,22 @@
 
 namespace gansweep::cli {
 
+std::string csv_line(const std::vector<std::string>& fields) {
+  std::string line;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) line += ',';
+    const std::string& field = fields[i];
+    if (field.find_first_of(",\"\r\n") == std::string::npos) {
+      line += field;
+      continue;
+    }
+    line += '"';
+    for (char c : field) line += c == '"' ? std::string("\"\"") : std::string(1, c);
+    line += '"';
+  }
+  return line;
+}
+
 void Table::print(std::FILE* out) const {
   std::vector<std::size_t> widths(header_.size(), 0);
   const auto widen = [&](const std::vector<std::string>& row) {

@@ -7,6 +7,10 @@
 
 namespace gansweep::cli {
 
+// One CSV record (RFC 4180): fields holding a comma, quote or line break
+// are quoted, with quotes doubled.
+std::string csv_line(const std::vector<std::string>& fields);
+
 class Table {
  public:
   void set_header(std::vector<std::string> header) { header_ = std::move(header); }

@@ -42,12 +42,7 @@ std::pair<double, double> percentile_interval(std::vector<double> draws) {
 GroupComparison compare_groups(const std::filesystem::path& db_path, const RunTable& runs,
                                const std::vector<std::string>& by, StepWindow window,
                                const std::vector<std::string>& metrics, int resamples) {
-  const auto& known = store::kStepMetricColumns;
-  for (const auto& m : metrics) {
-    if (std::find(known.begin(), known.end(), m) == known.end()) {
-      throw std::invalid_argument(fmt::format("unknown metric '{}'", m));
-    }
-  }
+  for (const auto& m : metrics) check_step_metric(m);
   GroupComparison out;
   out.by = by;
 

@@ -44,6 +44,15 @@ StepWindow parse_step_window(const std::string& text) {
   return window;
 }
 
+void check_step_metric(const std::string& metric) {
+  const auto& columns = store::kStepMetricColumns;
+  if (std::find(columns.begin(), columns.end(), metric) != columns.end()) return;
+  std::string known;
+  for (const auto c : columns) known += (known.empty() ? "" : ", ") + std::string(c);
+  throw std::invalid_argument(
+      fmt::format("unknown metric '{}'; expected one of {}", metric, known));
+}
+
 double quantile_of_sorted(const std::vector<double>& sorted, double q) {
   if (sorted.empty()) return std::nan("");
   const double position = q * static_cast<double>(sorted.size() - 1);
@@ -56,14 +65,7 @@ double quantile_of_sorted(const std::vector<double>& sorted, double q) {
 std::vector<GroupSummary> summarize_window(const std::filesystem::path& db_path,
                                            const std::string& metric, const std::string& group_by,
                                            StepWindow window, const std::string& sweep) {
-  // The metric becomes part of the SQL text, so it must be a known column.
-  const auto& columns = store::kStepMetricColumns;
-  if (std::find(columns.begin(), columns.end(), metric) == columns.end()) {
-    std::string known;
-    for (const auto c : columns) known += (known.empty() ? "" : ", ") + std::string(c);
-    throw std::invalid_argument(
-        fmt::format("unknown metric '{}'; expected one of {}", metric, known));
-  }
+  check_step_metric(metric);
   auto db = store::open_database_read_only(db_path);
   const std::string sql = fmt::format(
       // CROSS JOIN keeps runs as the outer loop, so each run's window is a

@@ -40,6 +40,10 @@ std::vector<GroupSummary> summarize_window(const std::filesystem::path& db_path,
                                            const std::string& metric, const std::string& group_by,
                                            StepWindow window, const std::string& sweep = "");
 
+// Throws std::invalid_argument unless `metric` is a column of `steps`
+// (g_grad_norm, dg_dlogit, ...); metric names become part of SQL text.
+void check_step_metric(const std::string& metric);
+
 // Linear-interpolation quantile of sorted values (q in [0, 1]).
 double quantile_of_sorted(const std::vector<double>& sorted, double q);
 
