@@ -1,6 +1,9 @@
-// `gansweep run FILE`: trains the runs of a sweep that are not finished yet.
-// Ctrl-C (or SIGTERM) stops after the current step: rows so far are kept and
-// the run is marked interrupted; a second Ctrl-C exits at once.
+// `gansweep run FILE`: trains the runs of a sweep that are not finished yet,
+// several at a time, each in its own process (see runner/scheduler.h).
+// Ctrl-C (or SIGTERM) stops cleanly: no new runs start, runs in flight save
+// a checkpoint and are marked interrupted; a second Ctrl-C kills them and
+// exits at once. The next `run` of the same file resumes either way.
+#include <algorithm>
 #include <csignal>
 #include <memory>
 #include <set>
@@ -9,29 +12,36 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/commands.h"
+#include "cli/run_selection.h"
 #include "config/choices.h"
 #include "config/sweep_plan.h"
+#include "runner/child_process.h"
 #include "runner/preflight.h"
-#include "runner/sweep_runner.h"
+#include "runner/run_paths.h"
+#include "runner/scheduler.h"
+#include "train/device_error.h"
 
 namespace gansweep::cli {
 namespace {
 
 std::atomic<bool> g_stop_requested{false};
 
-extern "C" void on_stop_signal(int) {
+extern "C" void on_sweep_stop_signal(int) {
   if (g_stop_requested.exchange(true)) {
-    // Second signal: the user wants out now. Committed rows are safe; the
-    // run in flight stays 'running' and is redone by the next `run`.
+    // Second signal: the user wants out now. Committed rows and saved
+    // checkpoints are safe; the runs in flight stay 'running' and are
+    // resumed by the next `run`.
+    kill_all_children_now();
     _exit(kExitInterrupted);
   }
 }
 
 void install_signal_handlers() {
   struct sigaction action {};
-  action.sa_handler = on_stop_signal;
+  action.sa_handler = on_sweep_stop_signal;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
@@ -40,72 +50,172 @@ void install_signal_handlers() {
 struct RunArguments {
   std::string file;
   std::string db;
-  int threads = 1;
-  std::string device;
-  CLI::Option* device_option = nullptr;
+  int jobs = 1;
+  std::string devices;
+  int jobs_per_device = 1;
+  int threads = 0;
+  int retries = 0;
+  double time_limit = 0;
+  double checkpoint_seconds = 60;
+  std::vector<std::string> only;
   CLI::Option* db_option = nullptr;
+  CLI::Option* jobs_option = nullptr;
+  CLI::Option* devices_option = nullptr;
+  CLI::Option* device_option = nullptr;
+  CLI::Option* per_device_option = nullptr;
+  CLI::Option* threads_option = nullptr;
 };
 
-bool command_has_device(const std::shared_ptr<RunArguments>& args) {
-  return args->device_option != nullptr && args->device_option->count() > 0;
+std::vector<std::string> split_devices(const std::string& text) {
+  std::vector<std::string> devices;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    devices.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return devices;
+}
+
+// One entry per slot, devices interleaved (cuda:0, cuda:1, cuda:0, ...) so
+// that runs spread over the devices before doubling up on one.
+std::vector<std::string> slot_devices(const RunArguments& args) {
+  const bool by_devices = args.devices_option->count() > 0;
+  const bool by_device = args.device_option->count() > 0;
+  if (!by_devices && !by_device) return {};
+  std::vector<std::string> devices;
+  const std::string& text = args.devices;  // --device and --devices share it
+  if (text == "all") {
+    devices = all_devices();
+  } else {
+    for (const std::string& device : split_devices(text)) {
+      if (const std::string problem = device_setting_problem(device); !problem.empty()) {
+        throw CLI::ValidationError(by_devices ? "--devices" : "--device",
+                                   fmt::format("'{}': {}", device, problem));
+      }
+      devices.push_back(device);
+    }
+  }
+  const bool jobs_given = args.jobs_option->count() > 0;
+  int per_device = args.jobs_per_device;
+  if (args.per_device_option->count() == 0) {
+    const int count = static_cast<int>(devices.size());
+    per_device = jobs_given ? (args.jobs + count - 1) / count : 1;
+  }
+  std::vector<std::string> slots;
+  for (int k = 0; k < per_device; ++k) {
+    for (const auto& device : devices) slots.push_back(device);
+  }
+  if (jobs_given && static_cast<int>(slots.size()) > args.jobs) slots.resize(args.jobs);
+  return slots;
 }
 
 }  // namespace
 
 void add_run_command(CLI::App& app, int& exit_code) {
-  auto* command = app.add_subcommand("run", "Train the runs of a sweep that are not done yet");
+  auto* command = app.add_subcommand(
+      "run", "Train the runs of a sweep that are not done yet, resuming any in flight");
   auto args = std::make_shared<RunArguments>();
   command->add_option("FILE", args->file, "Sweep file (YAML)")->required();
   args->db_option =
       command->add_option("--db", args->db, "Result database (default: results/<sweep name>.db)");
+  args->jobs_option = command
+                          ->add_option("--jobs,-j", args->jobs,
+                                       "Runs trained at once, each in its own process")
+                          ->check(CLI::Range(1, 4096))
+                          ->capture_default_str();
+  args->devices_option = command->add_option(
+      "--devices", args->devices,
+      "Devices to spread runs over: cpu, cuda:0,cuda:1, or all (default: each run's "
+      "train.device)");
+  args->device_option =
+      command->add_option("--device", args->devices, "One device for every run (as --devices)")
+          ->excludes(args->devices_option);
+  args->per_device_option =
+      command
+          ->add_option("--jobs-per-device", args->jobs_per_device,
+                       "Runs at once on each device (default: --jobs spread over the devices)")
+          ->check(CLI::Range(1, 1024));
+  args->threads_option =
+      command
+          ->add_option("--threads", args->threads,
+                       "LibTorch threads per run (default: this machine's cores divided by the "
+                       "runs at once); results are bit-identical for the same machine, device "
+                       "and thread count")
+          ->check(CLI::Range(1, 1024));
   command
-      ->add_option("--threads", args->threads,
-                   "LibTorch threads per run; results are bit-identical for the same "
-                   "machine, device and thread count")
-      ->check(CLI::Range(1, 1024))
+      ->add_option("--retries", args->retries,
+                   "Extra attempts for a run that crashed or failed (never for one that "
+                   "diverged: that is a result)")
+      ->check(CLI::Range(0, 100))
       ->capture_default_str();
-  args->device_option = command->add_option("--device", args->device,
-                                            "Override train.device: auto, cpu, cuda or cuda:N");
+  command
+      ->add_option("--time-limit", args->time_limit,
+                   "Seconds an attempt may take; then it is stopped, keeps its checkpoint and "
+                   "is marked failed (0: no limit)")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
+  command
+      ->add_option("--checkpoint-seconds", args->checkpoint_seconds,
+                   "Seconds between a run's checkpoints")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
+  command->add_option("--only", args->only,
+                      "Train only these runs (run keys, or unique prefixes of them)");
 
   command->callback([&exit_code, args] {
     // Everything that can be wrong with the input is found before the
     // database is created or touched.
     const SweepPlan plan = plan_sweep(load_sweep_file(args->file));
-    RunnerOptions options;
+    SchedulerOptions options;
     const bool db_given = args->db_option->count() > 0;
     if (db_given && args->db.empty()) {
       throw CLI::ValidationError("--db", "the database path is empty");
     }
     options.db_path =
         db_given ? std::filesystem::path(args->db) : default_db_path(plan.definition.name);
-    options.threads = args->threads;
-    if (command_has_device(args)) {
-      if (const std::string problem = device_setting_problem(args->device); !problem.empty()) {
-        throw CLI::ValidationError("--device", problem);
-      }
-      options.device = args->device;
-    }
-    if (options.threads > static_cast<int>(std::thread::hardware_concurrency())) {
+    options.slot_devices = slot_devices(*args);
+    options.jobs = options.slot_devices.empty() ? args->jobs
+                                                : static_cast<int>(options.slot_devices.size());
+    const int runs_at_once = options.jobs;
+    const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    options.threads =
+        args->threads_option->count() > 0 ? args->threads : std::max(1, cores / runs_at_once);
+    if (options.threads * runs_at_once > cores) {
       fmt::print(stderr,
-                 "gansweep: warning: --threads {} is more than this machine's {} cores; "
-                 "runs will be slower, not faster\n",
-                 options.threads, std::thread::hardware_concurrency());
+                 "gansweep: warning: {} run{} at once with {} thread{} each is more than this "
+                 "machine's {} cores; runs will be slower, not faster\n",
+                 runs_at_once, runs_at_once == 1 ? "" : "s", options.threads,
+                 options.threads == 1 ? "" : "s", cores);
     }
-    preflight(plan, options);
+    options.retries = args->retries;
+    options.time_limit_seconds = args->time_limit;
+    options.checkpoint_seconds = args->checkpoint_seconds;
+    options.only = select_runs(plan, args->only, "--only");
+    options.program = std::filesystem::read_symlink("/proc/self/exe");
+
+    std::vector<std::string> overrides = options.slot_devices;
+    std::sort(overrides.begin(), overrides.end());
+    overrides.erase(std::unique(overrides.begin(), overrides.end()), overrides.end());
+    preflight(plan, options.db_path, overrides);
 
     options.interactive = isatty(STDERR_FILENO) != 0;
     options.stop_requested = &g_stop_requested;
     install_signal_handlers();
 
-    const SweepOutcome outcome = run_sweep(plan, options);
+    const SweepOutcome outcome = schedule_sweep(plan, options);
+    const int considered = options.only.empty() ? outcome.planned
+                                                : static_cast<int>(options.only.size());
+    const int not_started = considered - outcome.skipped - outcome.done - outcome.diverged -
+                            outcome.failed - outcome.interrupted;
     fmt::print(stderr,
                "gansweep: {} run{}: {} done, {} diverged, {} failed, {} interrupted, {} "
-               "already finished{}\n",
-               outcome.planned, outcome.planned == 1 ? "" : "s", outcome.done, outcome.diverged,
+               "already finished{}{}\n",
+               considered, considered == 1 ? "" : "s", outcome.done, outcome.diverged,
                outcome.failed, outcome.interrupted, outcome.skipped,
-               outcome.busy > 0
-                   ? fmt::format(", {} being trained by another gansweep process", outcome.busy)
-                   : "");
+               outcome.resumed > 0 ? fmt::format(", {} resumed from checkpoints", outcome.resumed)
+                                   : "",
+               not_started > 0 ? fmt::format(", {} not started", not_started) : "");
     fmt::print("{}\n", options.db_path.string());
     if (outcome.interrupted > 0 || g_stop_requested.load()) {
       exit_code = kExitInterrupted;

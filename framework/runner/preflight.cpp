@@ -7,6 +7,7 @@
 
 #include "config/config_error.h"
 #include "data/idx_file.h"
+#include "runner/run_paths.h"
 #include "train/device.h"
 #include "train/trainer.h"
 
@@ -48,12 +49,13 @@ void check_output_paths(const std::filesystem::path& db) {
 
 }  // namespace
 
-void preflight(const SweepPlan& plan, const RunnerOptions& options) {
-  check_output_paths(options.db_path);
-  std::set<std::string> devices;
+void preflight(const SweepPlan& plan, const std::filesystem::path& db_path,
+               const std::vector<std::string>& device_overrides) {
+  check_output_paths(db_path);
+  std::set<std::string> devices(device_overrides.begin(), device_overrides.end());
   std::set<std::string> image_folders;
   for (const auto& run : plan.runs) {
-    devices.insert(options.device ? *options.device : run.experiment.device);
+    if (device_overrides.empty()) devices.insert(run.experiment.device);
     if (!is_toy_data(run.experiment.data_kind)) image_folders.insert(run.experiment.data_path);
   }
   // Errors name the setting that asked for the device or the files, as well
@@ -62,7 +64,7 @@ void preflight(const SweepPlan& plan, const RunnerOptions& options) {
     try {
       resolve_device(device);
     } catch (const DeviceError& e) {
-      if (options.device) throw DeviceError(std::string("--device: ") + e.what());
+      if (!device_overrides.empty()) throw DeviceError("--device: " + std::string(e.what()));
       throw ConfigError(plan.definition.file, position_in_file(plan, "train.device"),
                         "train.device", e.what());
     }

@@ -6,7 +6,9 @@
 #include <stdexcept>
 
 #include "config/sweep_plan.h"
-#include "runner/sweep_runner.h"
+#include <filesystem>
+#include <string>
+#include <vector>
 
 namespace gansweep {
 
@@ -19,7 +21,9 @@ class OutputPathError : public std::runtime_error {
 
 // Throws ConfigError (located in the sweep file) for missing or corrupt
 // data, a device that is not there or a batch larger than the data set;
-// DeviceError for a --device that is not there; OutputPathError.
-void preflight(const SweepPlan& plan, const RunnerOptions& options);
+// DeviceError for a device of `device_overrides` (from --device or
+// --devices, which replace train.device) that is not there; OutputPathError.
+void preflight(const SweepPlan& plan, const std::filesystem::path& db_path,
+               const std::vector<std::string>& device_overrides);
 
 }  // namespace gansweep

@@ -1,5 +1,7 @@
 #include "runner/progress.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace gansweep {
@@ -21,23 +23,27 @@ Progress::Progress(std::FILE* out, bool interactive, int runs_to_train, std::int
       started_(std::chrono::steady_clock::now()),
       last_draw_(started_) {}
 
-void Progress::run_started(int index, const std::string& run_key) {
-  current_index_ = index;
-  current_key_ = run_key;
-  steps_in_run_ = 0;
+void Progress::run_started(const std::string& run_key) {
+  in_flight_[run_key] = {-1, 0};
   draw(true);
 }
 
-void Progress::step(std::int64_t steps_done_in_run) {
-  steps_in_run_ = steps_done_in_run;
+void Progress::step(const std::string& run_key, std::int64_t steps_done_in_run) {
+  auto& [first, now] = in_flight_[run_key];
+  if (first < 0) first = steps_done_in_run;
+  steps_trained_ += steps_done_in_run - std::max(now, first);
+  now = steps_done_in_run;
   draw(false);
 }
 
-void Progress::run_finished(const std::string& line, std::int64_t steps_planned_for_run) {
-  ++runs_finished_;
-  steps_before_run_ += steps_planned_for_run;
-  steps_in_run_ = 0;
-  message(line);
+void Progress::run_finished(const std::string& run_key, const std::string& line, bool counts) {
+  in_flight_.erase(run_key);
+  if (counts) ++runs_finished_;
+  if (line.empty()) {
+    draw(true);
+  } else {
+    message(line);
+  }
 }
 
 void Progress::message(const std::string& line) {
@@ -62,16 +68,21 @@ void Progress::draw(bool force) {
   if (!force && now - last_draw_ < std::chrono::milliseconds(200)) return;
   last_draw_ = now;
   const double elapsed = std::chrono::duration<double>(now - started_).count();
-  const std::int64_t done = steps_before_run_ + steps_in_run_;
-  const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
-  const double eta = rate > 0 ? static_cast<double>(total_steps_ - done) / rate : -1;
+  const double rate = elapsed > 0 ? static_cast<double>(steps_trained_) / elapsed : 0;
+  // Steps left: the unstarted runs' share of the total, less what the runs
+  // in flight have done.
+  std::int64_t in_flight_done = 0;
+  for (const auto& [key, steps] : in_flight_) in_flight_done += std::max<std::int64_t>(0, steps.second);
+  const int runs_left = runs_to_train_ - runs_finished_;
+  const double per_run = runs_to_train_ > 0 ? static_cast<double>(total_steps_) / runs_to_train_ : 0;
+  const double left = std::max(0.0, per_run * runs_left - static_cast<double>(in_flight_done));
+  const double eta = rate > 0 ? left / rate : -1;
+  const double fraction = total_steps_ > 0 ? 1.0 - left / static_cast<double>(total_steps_) : 0;
   constexpr int kWidth = 24;
-  const int filled =
-      total_steps_ > 0 ? static_cast<int>(kWidth * static_cast<double>(done) / total_steps_) : 0;
-  fmt::print(out_, "\r\033[K[{}{}] {}/{} runs  run {} {}  {:.0f} steps/s  ETA {}",
-             std::string(std::min(filled, kWidth), '#'),
-             std::string(kWidth - std::min(filled, kWidth), ' '), runs_finished_, runs_to_train_,
-             current_index_ + 1, current_key_, rate, format_duration(eta));
+  const int filled = std::clamp(static_cast<int>(kWidth * fraction), 0, kWidth);
+  fmt::print(out_, "\r\033[K[{}{}] {}/{} runs, {} running  {:.0f} steps/s  ETA {}",
+             std::string(filled, '#'), std::string(kWidth - filled, ' '), runs_finished_,
+             runs_to_train_, in_flight_.size(), rate, format_duration(eta));
   std::fflush(out_);
 }
 

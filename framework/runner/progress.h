@@ -1,12 +1,15 @@
 // What the console shows while a sweep runs: on a terminal, one line
-// redrawn in place (runs done, steps/s, ETA); otherwise a plain line per
-// finished run, so logs of batch jobs stay readable. Torch-free.
+// redrawn in place (runs done, runs in flight, steps/s, ETA); otherwise a
+// plain line per finished run, so logs of batch jobs stay readable.
+// Several runs may be in flight at once. Torch-free.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <string>
+#include <utility>
 
 namespace gansweep {
 
@@ -14,11 +17,12 @@ class Progress {
  public:
   Progress(std::FILE* out, bool interactive, int runs_to_train, std::int64_t total_steps);
 
-  // Called after every training step of the current run.
-  void step(std::int64_t steps_done_in_run);
-  void run_started(int index, const std::string& run_key);
-  // A finished run: prints its line (plain mode) and redraws the bar.
-  void run_finished(const std::string& line, std::int64_t steps_planned_for_run);
+  void run_started(const std::string& run_key);
+  // The run's steps done so far (a resumed run starts at its checkpoint's).
+  void step(const std::string& run_key, std::int64_t steps_done_in_run);
+  // A finished run: prints its line and redraws the bar. `counts` is false
+  // for a run that will be tried again.
+  void run_finished(const std::string& run_key, const std::string& line, bool counts = true);
   // Prints a message above the bar.
   void message(const std::string& line);
   void finish();
@@ -31,11 +35,10 @@ class Progress {
   bool interactive_;
   int runs_to_train_;
   int runs_finished_ = 0;
-  int current_index_ = 0;
-  std::string current_key_;
   std::int64_t total_steps_;
-  std::int64_t steps_before_run_ = 0;
-  std::int64_t steps_in_run_ = 0;
+  // Per run in flight: (steps done when first seen, steps done now).
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> in_flight_;
+  std::int64_t steps_trained_ = 0;  // by this process's runs, for the rate
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_draw_;
 };

@@ -21,6 +21,7 @@ class StoreRecorder : public RunRecorder {
     store_.append_layer_grads(run_key_, rows);
   }
   void record_sample(const store::SampleRow& row) override { store_.append_sample(run_key_, row); }
+  void flush() override { store_.flush(); }
 
  private:
   store::ResultStore& store_;

@@ -87,9 +87,27 @@ struct RegisterOutcome {
 };
 
 enum class StartOutcome {
-  kStarted,
+  kStarted,          // from step 0, with no rows left from earlier attempts
+  kResumed,          // from a checkpoint's step, keeping the rows before it
   kAlreadyFinished,  // done or diverged, perhaps by another process
   kBusy,             // a live process on this host is training it
+};
+
+// Where a run with a checkpoint continues. The checkpoint was written after
+// `step` steps, once every row up to it was committed.
+struct ResumePoint {
+  std::int64_t step = 0;
+  // How many step rows the run must hold below `step` (one per log.every
+  // steps). Fewer or more means the rows and the checkpoint come from
+  // different attempts (say, the database was replaced), and the run is
+  // trained again from step 0 instead.
+  std::int64_t expected_step_rows = 0;
+};
+
+// What forget_runs() found wrong; nothing is changed unless both are empty.
+struct ForgetProblems {
+  std::vector<std::string> unknown;  // no such run in the database
+  std::vector<std::string> busy;     // a live process on this host trains it
 };
 
 struct RunOutcome {

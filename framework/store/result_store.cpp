@@ -486,16 +486,25 @@ std::map<std::string, RunStatus> ResultStore::run_statuses(const std::string& sw
   return statuses;
 }
 
-std::vector<RunSummary> ResultStore::run_summaries() const {
+std::vector<RunSummary> ResultStore::run_summaries() const { return read_summaries(""); }
+
+std::optional<RunSummary> ResultStore::run_summary(const std::string& run_key) const {
+  std::vector<RunSummary> found = read_summaries(run_key);
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
+}
+
+std::vector<RunSummary> ResultStore::read_summaries(const std::string& run_key) const {
   Statement stmt = db_->prepare(
       // A run is listed under every sweep that holds it; a run no sweep's
       // current file lists any more is listed where it was first planned.
-      "SELECT r.run_key, coalesce(l.sweep, r.sweep), coalesce(l.position, r.position), "
-      "r.status, r.steps_done, r.first_nonfinite_step, r.error, r.device, r.train_seconds, "
-      "r.pid, r.host, l.sweep IS NOT NULL FROM runs AS r "
-      "LEFT JOIN sweep_runs AS l ON l.run_key = r.run_key "
-      "ORDER BY 2, 3, 1",
+      fmt::format("SELECT r.run_key, coalesce(l.sweep, r.sweep), coalesce(l.position, "
+                  "r.position), r.status, r.steps_done, r.first_nonfinite_step, r.error, "
+                  "r.device, r.train_seconds, r.pid, r.host, l.sweep IS NOT NULL FROM runs AS r "
+                  "LEFT JOIN sweep_runs AS l ON l.run_key = r.run_key {}ORDER BY 2, 3, 1",
+                  run_key.empty() ? "" : "WHERE r.run_key = ?1 "),
       "cannot read runs");
+  if (!run_key.empty()) stmt.bind_text(1, run_key);
   std::vector<RunSummary> summaries;
   while (stmt.step()) {
     RunSummary s;
@@ -532,7 +541,8 @@ std::vector<SweepSummary> ResultStore::sweep_summaries() const {
   return summaries;
 }
 
-StartOutcome ResultStore::start_run(const std::string& run_key, const RunEnvironment& env) {
+StartOutcome ResultStore::start_run(const std::string& run_key, const RunEnvironment& env,
+                                    const std::optional<ResumePoint>& resume) {
   require_writable("start a run");
   // Rows still buffered may belong to this run's earlier attempt; they must
   // reach the file before the delete below, or they would survive it.
@@ -565,26 +575,99 @@ StartOutcome ResultStore::start_run(const std::string& run_key, const RunEnviron
     return StartOutcome::kBusy;
   }
 
+  bool resuming = false;
+  if (resume) {
+    Statement count = db_->prepare("SELECT count(*) FROM steps WHERE run_key = ?1 AND step < ?2",
+                                   fmt::format("cannot count the steps of run {}", run_key));
+    count.bind_text(1, run_key).bind_int64(2, resume->step);
+    count.step();
+    resuming = count.column_int64(0) == resume->expected_step_rows;
+  }
   for (std::string_view table : kRowTables) {
-    Statement del = db_->prepare(fmt::format("DELETE FROM {} WHERE run_key = ?1", table),
-                                 fmt::format("cannot clear {} of run {}", table, run_key));
+    // Step rows and layer gradients at step s were measured by step s,
+    // which the checkpoint does not include; evaluations and samples at s
+    // were taken after it, before the checkpoint was written.
+    const bool measured_in_step = table == "steps" || table == "layer_grads";
+    const std::string condition =
+        !resuming ? "" : (measured_in_step ? " AND step >= ?2" : " AND step > ?2");
+    Statement del =
+        db_->prepare(fmt::format("DELETE FROM {} WHERE run_key = ?1{}", table, condition),
+                     fmt::format("cannot clear {} of run {}", table, run_key));
     del.bind_text(1, run_key);
+    if (resuming) del.bind_int64(2, resume->step);
     del.run();
   }
   Statement update = db_->prepare(
       fmt::format("UPDATE runs SET status = 'running', attempts = attempts + 1, "
                   "started_at = {}, finished_at = NULL, error = NULL, "
-                  "first_nonfinite_step = NULL, steps_done = 0, train_seconds = NULL, "
+                  "first_nonfinite_step = NULL, steps_done = ?8, train_seconds = NULL, "
                   "device = ?2, threads = ?3, torch_version = ?4, host = ?5, git_commit = ?6, "
                   "pid = ?7 WHERE run_key = ?1",
                   kNowSql),
       fmt::format("cannot start run {}", run_key));
   update.bind_text(1, run_key).bind_text(2, env.device).bind_int64(3, env.threads);
   update.bind_text(4, env.torch_version).bind_text(5, env.host).bind_text(6, env.git_commit);
-  update.bind_int64(7, env.pid);
+  update.bind_int64(7, env.pid).bind_int64(8, resuming ? resume->step : 0);
   update.run();
   tx.commit();
-  return StartOutcome::kStarted;
+  return resuming ? StartOutcome::kResumed : StartOutcome::kStarted;
+}
+
+bool ResultStore::fail_unfinished_run(const std::string& run_key, const std::string& error) {
+  require_writable("mark a run failed");
+  flush();
+  Transaction tx(*db_);
+  Statement update = db_->prepare(
+      fmt::format("UPDATE runs SET status = 'failed', error = ?2, finished_at = {} "
+                  "WHERE run_key = ?1 AND status NOT IN ('done', 'diverged')",
+                  kNowSql),
+      fmt::format("cannot mark run {} failed", run_key));
+  update.bind_text(1, run_key).bind_text(2, error);
+  update.run();
+  const bool changed = db_->changes() > 0;
+  tx.commit();
+  return changed;
+}
+
+ForgetProblems ResultStore::forget_runs(const std::vector<std::string>& run_keys) {
+  require_writable("forget runs");
+  flush();
+  Transaction tx(*db_);
+  ForgetProblems problems;
+  const std::string self_host = host_name();
+  for (const std::string& key : run_keys) {
+    Statement current = db_->prepare("SELECT status, host, pid FROM runs WHERE run_key = ?1",
+                                     fmt::format("cannot read run {}", key));
+    current.bind_text(1, key);
+    if (!current.step()) {
+      problems.unknown.push_back(key);
+      continue;
+    }
+    if (parse_run_status(current.column_text(0)) == RunStatus::kRunning &&
+        current.column_text(1) == self_host && same_program_is_alive(current.column_int64(2))) {
+      problems.busy.push_back(key);
+    }
+  }
+  if (!problems.unknown.empty() || !problems.busy.empty()) return problems;  // rolls back
+  for (const std::string& key : run_keys) {
+    for (std::string_view table : kRowTables) {
+      Statement del = db_->prepare(fmt::format("DELETE FROM {} WHERE run_key = ?1", table),
+                                   fmt::format("cannot clear {} of run {}", table, key));
+      del.bind_text(1, key);
+      del.run();
+    }
+    Statement update = db_->prepare(
+        fmt::format("UPDATE runs SET status = 'queued', attempts = 0, queued_at = {}, "
+                    "started_at = NULL, finished_at = NULL, error = NULL, "
+                    "first_nonfinite_step = NULL, steps_done = 0, train_seconds = NULL, "
+                    "pid = NULL WHERE run_key = ?1",
+                    kNowSql),
+        fmt::format("cannot forget run {}", key));
+    update.bind_text(1, key);
+    update.run();
+  }
+  tx.commit();
+  return problems;
 }
 
 void ResultStore::append_step(const std::string& run_key, const StepRow& row) {

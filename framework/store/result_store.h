@@ -57,6 +57,8 @@ class ResultStore {
 
   // Summary rows for `gansweep status`, in sweep order.
   std::vector<RunSummary> run_summaries() const;
+  // One run (the first of its sweeps when several hold it), if present.
+  std::optional<RunSummary> run_summary(const std::string& run_key) const;
   std::vector<SweepSummary> sweep_summaries() const;
 
   // Claims a run for this process: marks it running and, in the same
@@ -65,7 +67,24 @@ class ResultStore {
   // stale rows. Claims nothing when the run is finished meanwhile, or when
   // a live process on this host is training it (env.host and env.pid say
   // who is asking).
-  StartOutcome start_run(const std::string& run_key, const RunEnvironment& env);
+  //
+  // With `resume`, the rows the checkpoint covers are kept (step rows and
+  // layer gradients below resume->step, evaluations and samples up to it)
+  // and the rest deleted, and kResumed is returned; when the rows do not
+  // match the checkpoint the run starts over (kStarted) as without it.
+  StartOutcome start_run(const std::string& run_key, const RunEnvironment& env,
+                         const std::optional<ResumePoint>& resume = std::nullopt);
+
+  // Marks a run failed with `error` unless it is finished (done or
+  // diverged): for a run process that died without recording its outcome,
+  // or was stopped for exceeding its time limit. Returns whether it changed.
+  bool fail_unfinished_run(const std::string& run_key, const std::string& error);
+
+  // Removes the runs' rows and puts them back in the queue, so the next
+  // `gansweep run` trains them again. All or nothing: when a key is unknown
+  // or a run is being trained by a live process, nothing changes and the
+  // problems are returned.
+  ForgetProblems forget_runs(const std::vector<std::string>& run_keys);
 
   // Buffered appends: rows are written in one transaction per flush, which
   // happens when the buffer holds flush_rows rows or flush_interval has passed
@@ -87,6 +106,8 @@ class ResultStore {
   void require_writable(const char* action) const;
   // Flushes when the buffer is full or the flush interval has passed.
   void flush_if_due();
+  // All runs, or the one with `run_key` when it is not empty.
+  std::vector<RunSummary> read_summaries(const std::string& run_key) const;
 
   std::filesystem::path path_;
   std::unique_ptr<Database> db_;

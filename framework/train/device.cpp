@@ -38,3 +38,15 @@ std::string device_name(const torch::Device& device) {
 }
 
 }  // namespace gansweep
+
+namespace gansweep {
+
+std::vector<std::string> all_devices() {
+  std::vector<std::string> devices;
+  const auto count = torch::cuda::device_count();
+  for (std::size_t i = 0; i < count; ++i) devices.push_back(fmt::format("cuda:{}", i));
+  if (devices.empty()) devices.push_back("cpu");
+  return devices;
+}
+
+}  // namespace gansweep

@@ -15,6 +15,9 @@ class RunRecorder {
   virtual void record_eval(const store::EvalRow& row) = 0;
   virtual void record_layer_grads(const std::vector<store::LayerGradRow>& rows) = 0;
   virtual void record_sample(const store::SampleRow& row) = 0;
+  // Makes everything recorded so far durable. Called before a checkpoint
+  // is written, so rows never lag behind the checkpoint they resume from.
+  virtual void flush() {}
 };
 
 // Keeps everything in memory, for tests and small tools.

@@ -11,6 +11,7 @@
 #include "models/model_factory.h"
 #include "train/generator_derivatives.h"
 #include "train/losses.h"
+#include "util/durable_file.h"
 #include "util/seed_tree.h"
 
 namespace gansweep {
@@ -233,13 +234,26 @@ TrainResult Trainer::train(RunRecorder& recorder) {
   const auto& e = experiment_;
   TrainResult result;
   const auto started = Clock::now();
+  auto last_checkpoint = started;
+  const bool checkpoints = !options_.checkpoint_path.empty();
+  const auto write_checkpoint = [&] {
+    recorder.flush();
+    const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    const double before = seconds_before_;
+    seconds_before_ += seconds;  // what the checkpoint stores
+    save_checkpoint(options_.checkpoint_path);
+    seconds_before_ = before;
+    last_checkpoint = Clock::now();
+  };
   models_generator_->train();
   models_discriminator_->train();
-  evaluate(0, recorder);
+  // A resumed run recorded the evaluation at its checkpoint's step already.
+  if (!resumed_) evaluate(0, recorder);
 
-  for (std::int64_t step = 0; step < e.steps; ++step) {
+  for (std::int64_t step = steps_done_; step < e.steps; ++step) {
     if (options_.stop_requested != nullptr && options_.stop_requested->load()) {
       result.status = store::RunStatus::kInterrupted;
+      if (checkpoints) write_checkpoint();
       break;
     }
     const auto step_started = Clock::now();
@@ -258,19 +272,25 @@ TrainResult Trainer::train(RunRecorder& recorder) {
     if (e.layer_every > 0 && step % e.layer_every == 0) {
       recorder.record_layer_grads(layer_grad_rows(step));
     }
-    result.steps_done = step + 1;
+    steps_done_ = step + 1;
     if (!finite) {
       // Weights are now non-finite too; further steps would only add NaNs.
       result.status = store::RunStatus::kDiverged;
       result.first_nonfinite_step = step;
       break;
     }
-    if (result.steps_done % e.eval_every == 0 || result.steps_done == e.steps) {
-      evaluate(result.steps_done, recorder);
+    if (steps_done_ % e.eval_every == 0 || steps_done_ == e.steps) {
+      evaluate(steps_done_, recorder);
     }
-    if (options_.on_step) options_.on_step(result.steps_done);
+    if (options_.on_step) options_.on_step(steps_done_);
+    if (checkpoints && steps_done_ < e.steps &&
+        std::chrono::duration<double>(Clock::now() - last_checkpoint).count() >=
+            options_.checkpoint_seconds) {
+      write_checkpoint();
+    }
   }
-  result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  result.steps_done = steps_done_;
+  result.seconds = seconds_before_ + std::chrono::duration<double>(Clock::now() - started).count();
   return result;
 }
 
@@ -280,7 +300,7 @@ void Trainer::save_generator(const std::filesystem::path& path) const {
   torch::serialize::OutputArchive archive;
   models_generator_->save(archive);
   archive.save_to(temporary.string());
-  std::filesystem::rename(temporary, path);
+  commit_file(temporary, path);
 }
 
 }  // namespace gansweep

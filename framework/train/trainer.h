@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 
 #include <torch/torch.h>
 
@@ -34,6 +35,12 @@ struct TrainOptions {
   const std::atomic<bool>* stop_requested = nullptr;
   // Called after every step with the number of steps done.
   std::function<void(std::int64_t)> on_step;
+  // Where train() keeps the run's checkpoint (empty: none). One is written
+  // every checkpoint_seconds, and when training stops on request; the
+  // recorder is flushed first, so the database always holds every row up to
+  // the checkpoint's step.
+  std::filesystem::path checkpoint_path;
+  double checkpoint_seconds = 60;
 };
 
 struct TrainResult {
@@ -58,7 +65,22 @@ class Trainer {
   // or corrupt data files.
   Trainer(const Experiment& experiment, TrainOptions options);
 
+  // Trains from the current position (step 0, or where resume_from() put
+  // it) to experiment.steps, or until it diverges or is asked to stop.
   TrainResult train(RunRecorder& recorder);
+
+  // Writes everything the run needs to continue exactly where it is: both
+  // networks (with batch-norm statistics), both Adam states, the noise and
+  // penalty streams, the data cursor, the step and the training time so
+  // far. Written to a temporary file, synced and renamed (atomic).
+  void save_checkpoint(const std::filesystem::path& path) const;
+  // Loads a checkpoint written by save_checkpoint() for the same run
+  // settings; on the CPU with the same thread count, training on gives
+  // bit-identical rows to a run never stopped. Returns the step to continue
+  // from. Throws CheckpointError when the file is unreadable or belongs to
+  // other settings; the trainer may then be half loaded: build a new one.
+  std::int64_t resume_from(const std::filesystem::path& path);
+  std::int64_t steps_done() const { return steps_done_; }
 
   // The pieces of a step, public for tests.
   UpdateStats discriminator_update();
@@ -90,7 +112,19 @@ class Trainer {
   at::Generator noise_stream_;
   at::Generator penalty_stream_;
   torch::Tensor eval_noise_;  // fixed for the whole run, (N, z_dim)
+  std::int64_t steps_done_ = 0;
+  double seconds_before_ = 0;  // training time of earlier attempts (resumed runs)
+  bool resumed_ = false;
 };
+
+class CheckpointError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The step a checkpoint file was written at, read without building a
+// trainer. Throws CheckpointError when the file is not a readable checkpoint.
+std::int64_t read_checkpoint_step(const std::filesystem::path& path);
 
 // The Fashion-MNIST training set in `dir`, read once per process and then
 // served from memory. Throws data::DataError naming a missing or bad file.

@@ -119,6 +119,8 @@ inline std::vector<std::vector<std::string>> query_rows(const fs::path& db,
     sqlite3_close(handle);
     return rows;
   }
+  // The file may be in the middle of a commit by the process under test.
+  sqlite3_busy_timeout(handle, 10000);
   sqlite3_stmt* statement = nullptr;
   if (sqlite3_prepare_v2(handle, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
     ADD_FAILURE() << sqlite3_errmsg(handle) << " in " << sql;

@@ -1,0 +1,135 @@
+// `gansweep train-run FILE --db DB --run KEY`: trains one run of a sweep in
+// this process, resuming it from its checkpoint if it has one. This is what
+// `gansweep run` starts once per run, and what a Slurm array task runs; it
+// is hidden from the help because users start sweeps, not single runs.
+//
+// Exit codes: 0 when the run finished (done or diverged) or was finished
+// already, 130 when it was interrupted (checkpoint saved), 1 when it
+// failed, 2 for bad input, and run_process::kExitBusy when another live
+// process is training it.
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/run_selection.h"
+#include "config/choices.h"
+#include "config/sweep_plan.h"
+#include "runner/run_process_protocol.h"
+#include "runner/run_worker.h"
+
+namespace gansweep::cli {
+namespace {
+
+std::atomic<bool> g_stop_requested{false};
+
+extern "C" void on_train_run_signal(int) {
+  // Second signal: out now. Committed rows and the last checkpoint are safe.
+  if (g_stop_requested.exchange(true)) _exit(kExitInterrupted);
+}
+
+struct TrainRunArguments {
+  std::string file;
+  std::string db;
+  std::string run;
+  int threads = 1;
+  std::string device;
+  double checkpoint_seconds = 60;
+  bool report_progress = false;
+  CLI::Option* device_option = nullptr;
+};
+
+}  // namespace
+
+void add_train_run_command(CLI::App& app, int& exit_code) {
+  auto* command = app.add_subcommand("train-run", "Train one run of a sweep in this process");
+  command->group("");  // hidden: `run` and Slurm tasks call it
+  auto args = std::make_shared<TrainRunArguments>();
+  command->add_option("FILE", args->file, "Sweep file (YAML)")->required();
+  command->add_option("--db", args->db, "Result database")->required();
+  command->add_option("--run", args->run, "Run key (or a unique prefix)")->required();
+  command->add_option("--threads", args->threads, "LibTorch threads")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  args->device_option = command->add_option("--device", args->device, "Override train.device");
+  command
+      ->add_option("--checkpoint-seconds", args->checkpoint_seconds,
+                   "Seconds between checkpoints")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
+  command->add_flag("--report-progress", args->report_progress,
+                    "Print 'progress N' lines on standard output for the scheduler");
+
+  command->callback([&exit_code, args] {
+    // First thing: a stop request that arrives while the sweep file is read
+    // or LibTorch starts must still end in a clean stop.
+    struct sigaction action {};
+    action.sa_handler = on_train_run_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+    if (args->db.empty()) throw CLI::ValidationError("--db", "the database path is empty");
+    const SweepPlan plan = plan_sweep(load_sweep_file(args->file));
+    const std::string key = select_runs(plan, {args->run}, "--run").front();
+    const auto run = std::find_if(plan.runs.begin(), plan.runs.end(),
+                                  [&](const PlannedRun& r) { return r.run_key == key; });
+
+    WorkerOptions options;
+    options.db_path = args->db;
+    options.threads = args->threads;
+    if (args->device_option->count() > 0) {
+      if (const std::string problem = device_setting_problem(args->device); !problem.empty()) {
+        throw CLI::ValidationError("--device", problem);
+      }
+      options.device = args->device;
+    }
+    options.checkpoint_seconds = args->checkpoint_seconds;
+    options.stop_requested = &g_stop_requested;
+    if (args->report_progress) {
+      auto last = std::make_shared<std::chrono::steady_clock::time_point>();
+      const std::int64_t total = run->experiment.steps;
+      options.on_step = [last, total](std::int64_t steps) {
+        const auto now = std::chrono::steady_clock::now();
+        if (steps < total && now - *last < std::chrono::milliseconds(250)) return;
+        *last = now;
+        fmt::print("{}\n", run_process::progress_line(steps));
+        std::fflush(stdout);
+      };
+      options.on_resumed = [](std::int64_t step) {
+        fmt::print("{}\n", run_process::resumed_line(step));
+        std::fflush(stdout);
+      };
+    }
+
+    const WorkerResult result = train_run_in_process(plan, *run, options);
+    switch (result.claim) {
+      case store::StartOutcome::kBusy:
+        exit_code = run_process::kExitBusy;
+        return;
+      case store::StartOutcome::kAlreadyFinished:
+        exit_code = kExitOk;
+        return;
+      default:
+        break;
+    }
+    switch (result.outcome.status) {
+      case store::RunStatus::kDone:
+      case store::RunStatus::kDiverged:
+        exit_code = kExitOk;
+        break;
+      case store::RunStatus::kInterrupted:
+        exit_code = kExitInterrupted;
+        break;
+      default:
+        exit_code = kExitFailure;
+        break;
+    }
+  });
+}
+
+}  // namespace gansweep::cli

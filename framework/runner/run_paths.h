@@ -1,0 +1,34 @@
+// Where a sweep's files live beside its database. Torch-free.
+//
+//   results/quickstart.db           the result database
+//   results/quickstart.db.log       the scheduler's log (what happened, not results)
+//   results/quickstart.runs/KEY/    one folder per run:
+//       generator.pt                final generator weights (kept)
+//       checkpoint.pt               latest checkpoint (removed once the run is finished)
+//       run.log                     the run process's own log
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace gansweep {
+
+// results/<sweep name made safe as a file name>.db
+std::filesystem::path default_db_path(const std::string& sweep_name);
+
+// The folder of a database's per-run files: results/x.runs for
+// results/x.db, exp.v1.runs for exp.v1.
+std::filesystem::path runs_directory(const std::filesystem::path& db_path);
+
+// <runs folder>/<run_key>
+std::filesystem::path run_directory(const std::filesystem::path& db_path,
+                                    const std::string& run_key);
+
+std::filesystem::path generator_weights_path(const std::filesystem::path& db_path,
+                                             const std::string& run_key);
+std::filesystem::path checkpoint_path(const std::filesystem::path& db_path,
+                                      const std::string& run_key);
+std::filesystem::path run_log_path(const std::filesystem::path& db_path,
+                                   const std::string& run_key);
+
+}  // namespace gansweep

@@ -1,0 +1,45 @@
+// Trains one run of a sweep in this process: the body of a run process,
+// which the scheduler starts once per run (`gansweep train-run`) so that a
+// crash, a CUDA error or running out of memory ends that run only.
+//
+// The worker claims the run in the database, resumes it from its checkpoint
+// when there is one (keeping exactly the rows the checkpoint covers), trains
+// it, writes checkpoints along the way, and records the outcome. A finished
+// run keeps its generator weights and loses its checkpoint.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "config/sweep_plan.h"
+#include "store/records.h"
+
+namespace gansweep {
+
+struct WorkerOptions {
+  std::filesystem::path db_path;
+  int threads = 1;                    // intra-op threads
+  std::optional<std::string> device;  // overrides train.device
+  double checkpoint_seconds = 60;
+  const std::atomic<bool>* stop_requested = nullptr;
+  std::function<void(std::int64_t)> on_step;     // steps done so far
+  std::function<void(std::int64_t)> on_resumed;  // the checkpoint's step
+};
+
+struct WorkerResult {
+  store::StartOutcome claim = store::StartOutcome::kStarted;
+  std::optional<std::int64_t> resumed_from;  // the checkpoint's step
+  store::RunOutcome outcome;                 // meaningful when the run was claimed
+};
+
+// Registers the run in the database first when it is not there (a fresh
+// shard database). Throws store::StoreError when the database fails; any
+// other error fails the run and is recorded with it.
+WorkerResult train_run_in_process(const SweepPlan& plan, const PlannedRun& run,
+                                  const WorkerOptions& options);
+
+}  // namespace gansweep

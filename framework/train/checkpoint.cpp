@@ -1,0 +1,141 @@
+// Checkpoints of a training run: what Trainer::save_checkpoint writes and
+// Trainer::resume_from reads. One LibTorch archive holds the format version,
+// the run key (so a checkpoint is never applied to other settings), the
+// step, both networks, both optimizers and every random stream the run
+// draws from. Nothing else influences the rows a run records, which is why
+// a resumed CPU run continues bit for bit.
+
+#include <fmt/format.h>
+
+#include "train/trainer.h"
+#include "util/durable_file.h"
+
+namespace gansweep {
+namespace {
+
+// Raise when the archive's layout changes; older files are then refused
+// and the run restarts from step 0 rather than misreading them.
+constexpr std::int64_t kCheckpointFormat = 1;
+
+torch::Tensor int64_scalar(std::int64_t value) { return torch::tensor({value}, torch::kLong); }
+
+}  // namespace
+
+std::int64_t read_checkpoint_step(const std::filesystem::path& path) {
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path.string(), torch::kCPU);
+    torch::Tensor format;
+    archive.read("format", format);
+    if (format.item<std::int64_t>() != kCheckpointFormat) {
+      throw CheckpointError(fmt::format("{}: checkpoint format {} (this build reads format {})",
+                                        path.string(), format.item<std::int64_t>(),
+                                        kCheckpointFormat));
+    }
+    torch::Tensor steps;
+    archive.read("steps_done", steps);
+    return steps.item<std::int64_t>();
+  } catch (const c10::Error& e) {
+    throw CheckpointError(fmt::format("{}: not a readable checkpoint ({})", path.string(),
+                                      e.what_without_backtrace()));
+  }
+}
+
+void Trainer::save_checkpoint(const std::filesystem::path& path) const {
+  torch::serialize::OutputArchive archive;
+  archive.write("format", int64_scalar(kCheckpointFormat));
+  archive.write("run_key", c10::IValue(run_key_of(experiment_)));
+  archive.write("steps_done", int64_scalar(steps_done_));
+  archive.write("seconds", torch::tensor({seconds_before_}, torch::kDouble));
+
+  torch::serialize::OutputArchive generator;
+  models_generator_->save(generator);
+  archive.write("generator", generator);
+  torch::serialize::OutputArchive discriminator;
+  models_discriminator_->save(discriminator);
+  archive.write("discriminator", discriminator);
+  torch::serialize::OutputArchive optimizer_g;
+  optimizer_g_->save(optimizer_g);
+  archive.write("optimizer_g", optimizer_g);
+  torch::serialize::OutputArchive optimizer_d;
+  optimizer_d_->save(optimizer_d);
+  archive.write("optimizer_d", optimizer_d);
+
+  archive.write("noise_stream", noise_stream_.get_state());
+  archive.write("penalty_stream", penalty_stream_.get_state());
+  archive.write("data_state", real_data_->save_state());
+
+  std::filesystem::create_directories(path.parent_path());
+  const std::filesystem::path temporary = path.string() + ".partial";
+  archive.save_to(temporary.string());
+  commit_file(temporary, path);
+}
+
+std::int64_t Trainer::resume_from(const std::filesystem::path& path) {
+  const auto fail = [&](const std::string& why) {
+    return CheckpointError(fmt::format("{}: cannot resume from this checkpoint: {}",
+                                       path.string(), why));
+  };
+  torch::serialize::InputArchive archive;
+  try {
+    // Tensors go straight to the run's device (the optimizers' moments must
+    // live beside their parameters); the random streams are CPU-only.
+    archive.load_from(path.string(), options_.device);
+  } catch (const c10::Error& e) {
+    throw fail(fmt::format("not a readable checkpoint ({})", e.what_without_backtrace()));
+  }
+  try {
+    torch::Tensor format;
+    archive.read("format", format);
+    if (format.item<std::int64_t>() != kCheckpointFormat) {
+      throw fail(fmt::format("format {} (this build reads format {})",
+                             format.item<std::int64_t>(), kCheckpointFormat));
+    }
+    c10::IValue key;
+    archive.read("run_key", key);
+    const std::string expected_key = run_key_of(experiment_);
+    if (!key.isString() || key.toStringRef() != expected_key) {
+      throw fail(fmt::format("it belongs to run {}, not {}",
+                             key.isString() ? key.toStringRef() : "?", expected_key));
+    }
+    torch::Tensor steps;
+    archive.read("steps_done", steps);
+    const std::int64_t steps_done = steps.item<std::int64_t>();
+    if (steps_done < 0 || steps_done > experiment_.steps) {
+      throw fail(fmt::format("step {} is outside the run's 0..{}", steps_done, experiment_.steps));
+    }
+    torch::Tensor seconds;
+    archive.read("seconds", seconds);
+
+    torch::serialize::InputArchive sub;
+    archive.read("generator", sub);
+    models_generator_->load(sub);
+    archive.read("discriminator", sub);
+    models_discriminator_->load(sub);
+    archive.read("optimizer_g", sub);
+    optimizer_g_->load(sub);
+    archive.read("optimizer_d", sub);
+    optimizer_d_->load(sub);
+
+    torch::Tensor state;
+    archive.read("noise_stream", state);
+    noise_stream_.set_state(state.to(torch::kCPU));
+    archive.read("penalty_stream", state);
+    penalty_stream_.set_state(state.to(torch::kCPU));
+    archive.read("data_state", state);
+    real_data_->load_state(state.to(torch::kCPU));
+
+    steps_done_ = steps_done;
+    resumed_ = true;
+    seconds_before_ = seconds.item<double>();
+    return steps_done;
+  } catch (const CheckpointError&) {
+    throw;
+  } catch (const c10::Error& e) {
+    throw fail(e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throw fail(e.what());
+  }
+}
+
+}  // namespace gansweep
