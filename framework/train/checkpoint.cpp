@@ -107,23 +107,29 @@ std::int64_t Trainer::resume_from(const std::filesystem::path& path) {
     torch::Tensor seconds;
     archive.read("seconds", seconds);
 
-    torch::serialize::InputArchive sub;
-    archive.read("generator", sub);
-    models_generator_->load(sub);
-    archive.read("discriminator", sub);
-    models_discriminator_->load(sub);
-    archive.read("optimizer_g", sub);
-    optimizer_g_->load(sub);
-    archive.read("optimizer_d", sub);
-    optimizer_d_->load(sub);
-
-    torch::Tensor state;
-    archive.read("noise_stream", state);
-    noise_stream_.set_state(state.to(torch::kCPU));
-    archive.read("penalty_stream", state);
-    penalty_stream_.set_state(state.to(torch::kCPU));
-    archive.read("data_state", state);
-    real_data_->load_state(state.to(torch::kCPU));
+    // A fresh variable for every read: reading into a defined tensor
+    // writes into it (keeping its type), which would garble the next one.
+    const auto read_archive = [&](const char* key) {
+      torch::serialize::InputArchive sub;
+      archive.read(key, sub);
+      return sub;
+    };
+    const auto read_tensor = [&](const char* key) {
+      torch::Tensor tensor;
+      archive.read(key, tensor);
+      return tensor.to(torch::kCPU);
+    };
+    auto generator = read_archive("generator");
+    models_generator_->load(generator);
+    auto discriminator = read_archive("discriminator");
+    models_discriminator_->load(discriminator);
+    auto optimizer_g = read_archive("optimizer_g");
+    optimizer_g_->load(optimizer_g);
+    auto optimizer_d = read_archive("optimizer_d");
+    optimizer_d_->load(optimizer_d);
+    noise_stream_.set_state(read_tensor("noise_stream"));
+    penalty_stream_.set_state(read_tensor("penalty_stream"));
+    real_data_->load_state(read_tensor("data_state"));
 
     steps_done_ = steps_done;
     resumed_ = true;

@@ -2,7 +2,10 @@
 // pairing by seed, recording intervals, divergence and interruption.
 #include "train/trainer.h"
 
+#include <unistd.h>
+
 #include <cmath>
+#include <fstream>
 #include <limits>
 
 #include <gtest/gtest.h>
@@ -194,6 +197,85 @@ TEST(Trainer, StopRequestInterrupts) {
   EXPECT_EQ(result.status, store::RunStatus::kInterrupted);
   EXPECT_EQ(result.steps_done, 5);
   EXPECT_EQ(recorder.steps.size(), 5u);
+}
+
+// Trains `experiment` to the end in one go, and again stopped after
+// `stop_at` steps (which writes a checkpoint) and finished by a fresh
+// trainer resumed from it; returns (uninterrupted, both parts' rows).
+std::pair<MemoryRecorder, MemoryRecorder> uninterrupted_and_resumed(const Experiment& experiment,
+                                                                    std::int64_t stop_at) {
+  const std::filesystem::path checkpoint =
+      std::filesystem::temp_directory_path() /
+      ("gansweep-test-checkpoint-" + std::to_string(::getpid()) + ".pt");
+  MemoryRecorder whole;
+  Trainer(experiment, {}).train(whole);
+
+  MemoryRecorder parts;
+  std::atomic<bool> stop{false};
+  TrainOptions options;
+  options.stop_requested = &stop;
+  options.checkpoint_path = checkpoint;
+  options.checkpoint_seconds = 1e9;  // only the one written on stopping
+  options.on_step = [&](std::int64_t steps) {
+    if (steps == stop_at) stop = true;
+  };
+  {
+    Trainer first(experiment, options);
+    EXPECT_EQ(first.train(parts).status, store::RunStatus::kInterrupted);
+  }
+  EXPECT_EQ(read_checkpoint_step(checkpoint), stop_at);
+  options.stop_requested = nullptr;
+  Trainer second(experiment, options);
+  EXPECT_EQ(second.resume_from(checkpoint), stop_at);
+  const TrainResult rest = second.train(parts);
+  EXPECT_EQ(rest.status, store::RunStatus::kDone);
+  EXPECT_EQ(rest.steps_done, experiment.steps);
+  std::filesystem::remove(checkpoint);
+  return {whole, parts};
+}
+
+TEST(Trainer, ResumedFromACheckpointGivesTheRowsOfARunNeverStopped) {
+  // The penalty's stream (wasserstein_gp), several D steps, and a stop
+  // between evaluations.
+  for (const std::string extra : {", loss: wasserstein_gp", ", loss: hinge, d_steps: 2"}) {
+    const auto [whole, parts] = uninterrupted_and_resumed(tiny(extra), 15);
+    expect_same_rows(whole, parts);
+    ASSERT_EQ(whole.layer_grads.size(), parts.layer_grads.size());
+    for (std::size_t i = 0; i < whole.layer_grads.size(); ++i) {
+      EXPECT_EQ(whole.layer_grads[i].grad_norm, parts.layer_grads[i].grad_norm);
+    }
+    ASSERT_EQ(whole.samples.size(), parts.samples.size());
+    for (std::size_t i = 0; i < whole.samples.size(); ++i) {
+      EXPECT_EQ(whole.samples[i].values, parts.samples[i].values);
+    }
+  }
+}
+
+TEST(Trainer, ResumedImageRunKeepsBatchNormStatisticsAndItsPlaceInTheData) {
+  const std::string yaml =
+      "data: {kind: fashion_mnist}\n"
+      "model: {kind: dcgan, width: 4, z_dim: 8}\n"
+      "train: {steps: 6, batch: 8}\n"
+      "log: {eval_every: 2, sample_count: 4}\n";
+  const Experiment e = plan_sweep(parse_sweep_definition(yaml, "images.yaml")).runs.at(0).experiment;
+  const auto [whole, parts] = uninterrupted_and_resumed(e, 3);
+  expect_same_rows(whole, parts);
+  ASSERT_EQ(whole.samples.size(), parts.samples.size());
+  EXPECT_EQ(whole.samples.back().values, parts.samples.back().values);
+}
+
+TEST(Trainer, ACheckpointOfOtherSettingsIsRefused) {
+  const std::filesystem::path checkpoint =
+      std::filesystem::temp_directory_path() /
+      ("gansweep-test-other-" + std::to_string(::getpid()) + ".pt");
+  Trainer(tiny(", loss: hinge"), {}).save_checkpoint(checkpoint);
+  Trainer other(tiny(", loss: minimax"), {});
+  EXPECT_THROW(other.resume_from(checkpoint), CheckpointError);
+  std::filesystem::remove(checkpoint);
+  std::ofstream(checkpoint) << "not a checkpoint";
+  EXPECT_THROW(read_checkpoint_step(checkpoint), CheckpointError);
+  EXPECT_THROW(other.resume_from(checkpoint), CheckpointError);
+  std::filesystem::remove(checkpoint);
 }
 
 TEST(Trainer, FashionMnistModelsTrainAndCriticHasNoBatchNorm) {
