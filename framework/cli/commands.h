@@ -21,5 +21,7 @@ void add_summary_command(CLI::App& app, int& exit_code);
 void add_query_command(CLI::App& app, int& exit_code);
 void add_sql_command(CLI::App& app, int& exit_code);
 void add_report_command(CLI::App& app, int& exit_code);
+void add_merge_command(CLI::App& app, int& exit_code);
+void add_slurm_command(CLI::App& app, int& exit_code);
 
 }  // namespace gansweep::cli
