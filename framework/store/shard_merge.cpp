@@ -78,6 +78,18 @@ void check_shard(const fs::path& shard) {
   } catch (const MergeInputError&) {
     throw;
   } catch (const StoreError& e) {
+    // A writer that died in the middle of a commit leaves a hot journal that
+    // the next writer rolls back; a read-only reader can only fail on it.
+    std::error_code ec;
+    const fs::path journal = shard.string() + "-journal";
+    if (e.sqlite_code() == SQLITE_READONLY && fs::exists(journal, ec)) {
+      throw MergeInputError(
+          fmt::format("{}: a write to it was cut off and {} holds what it must roll back; "
+                      "open it for writing once (run its task again, or sqlite3 {} "
+                      "'PRAGMA quick_check'), then merge",
+                      shard.string(), journal.string(), shard.string()),
+          e.sqlite_code(), e.sqlite_message());
+    }
     throw MergeInputError(e.what(), e.sqlite_code(), e.sqlite_message());
   }
 }

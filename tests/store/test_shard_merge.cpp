@@ -3,6 +3,8 @@
 // sweeps whose text differs, and inputs refused before anything is written.
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -369,6 +371,36 @@ TEST_F(ShardMergeTest, AFileThatIsNotAGansweepDatabaseIsRefusedBeforeAnythingIsW
   expect_refused({shard("more"), dir_ / "notes.db"},
                  (dir_ / "notes.db").string() +
                      ": not a gansweep result database (not even SQLite): file is not a database");
+}
+
+TEST_F(ShardMergeTest, AShardWithAHotJournalIsRefusedWithWhatToDo) {
+  write_db(shard("good"), "s", "name: s\n", {{"r1", RunStatus::kDone, 5, 1}});
+  write_db(shard("cut"), "s", "name: s\n", {{"r2", RunStatus::kDone, 5, 1}});
+  // What a task killed in the middle of a commit leaves: the journal of a
+  // transaction that changed the file and never finished.
+  const std::string before = read_bytes(shard("cut"));
+  {
+    pid_t child = fork();
+    if (child == 0) {
+      RawDb raw(shard("cut"));
+      raw.exec("PRAGMA cache_size = 1");
+      raw.exec("BEGIN");
+      raw.exec(
+          "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) "
+          "INSERT INTO steps (run_key, step) SELECT 'x', i FROM n");
+      _exit(0);  // no commit, no rollback, no close
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+  }
+  ASSERT_TRUE(fs::exists(shard("cut").string() + "-journal"));
+  ASSERT_NE(read_bytes(shard("cut")), before);
+  const std::string cut = shard("cut").string();
+  expect_refused({shard("good"), shard("cut")},
+                 cut + ": a write to it was cut off and " + cut +
+                     "-journal holds what it must roll back; open it for writing once (run its "
+                     "task again, or sqlite3 " +
+                     cut + " 'PRAGMA quick_check'), then merge");
 }
 
 TEST_F(ShardMergeTest, AShardOfANewerSchemaIsRefused) {
