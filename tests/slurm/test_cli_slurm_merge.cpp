@@ -215,6 +215,13 @@ TEST(CliMerge, FoldsDatabasesAndTheirRunFilesIntoOne) {
   EXPECT_EQ(r.err,
             "gansweep: merged 1 shard into merged/all.db: 0 runs copied (0 replacing an "
             "unfinished copy), 4 copies already there, 0 rows, 0 run files\n");
+
+  // A target on a network file system gets a rollback journal.
+  r = run_gansweep({"merge", "shards/a.db", "-o", "nfs.db", "--journal", "delete"}, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(query_one(dir / "nfs.db", "PRAGMA journal_mode"), "delete");
+  EXPECT_EQ(query_one(dir / "nfs.db", "SELECT count(*) FROM steps"), "120");
+  EXPECT_FALSE(fs::exists(dir / "nfs.db-wal"));
 }
 
 TEST(CliMerge, AShardThatIsNotAGansweepDatabaseIsBadInput) {
