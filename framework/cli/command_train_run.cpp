@@ -41,6 +41,7 @@ struct TrainRunArguments {
   std::string device;
   double checkpoint_seconds = 60;
   bool report_progress = false;
+  std::string journal = "wal";
   CLI::Option* device_option = nullptr;
 };
 
@@ -61,6 +62,11 @@ void add_train_run_command(CLI::App& app, int& exit_code) {
       ->add_option("--checkpoint-seconds", args->checkpoint_seconds,
                    "Seconds between checkpoints")
       ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
+  command
+      ->add_option("--journal", args->journal,
+                   "wal, or delete for a database on a network file system (Slurm shards)")
+      ->check(CLI::IsMember({"wal", "delete"}))
       ->capture_default_str();
   command->add_flag("--report-progress", args->report_progress,
                     "Print 'progress N' lines on standard output for the scheduler");
@@ -89,6 +95,7 @@ void add_train_run_command(CLI::App& app, int& exit_code) {
       options.device = args->device;
     }
     options.checkpoint_seconds = args->checkpoint_seconds;
+    options.journal = store::parse_journal_mode(args->journal);
     options.stop_requested = &g_stop_requested;
     if (args->report_progress) {
       auto last = std::make_shared<std::chrono::steady_clock::time_point>();

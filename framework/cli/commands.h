@@ -23,5 +23,7 @@ void add_sql_command(CLI::App& app, int& exit_code);
 void add_report_command(CLI::App& app, int& exit_code);
 void add_forget_command(CLI::App& app, int& exit_code);
 void add_train_run_command(CLI::App& app, int& exit_code);
+void add_merge_command(CLI::App& app, int& exit_code);
+void add_slurm_command(CLI::App& app, int& exit_code);
 
 }  // namespace gansweep::cli

@@ -9,18 +9,21 @@
 #include "config/config_error.h"
 #include "data/idx_file.h"
 #include "runner/preflight.h"
+#include "store/shard_merge.h"
 #include "train/device_error.h"
 #include "util/build_info.h"
 
 namespace gansweep::cli {
 
 // Input the user can fix (a sweep file, data files, a device that is not
-// there) exits with 2; anything else that stops the command with 1.
+// there, a shard that is not a gansweep database) exits with 2; anything
+// else that stops the command with 1.
 int exit_code_for(const std::exception& error) {
   const bool bad_input = dynamic_cast<const ConfigError*>(&error) != nullptr ||
                          dynamic_cast<const data::DataError*>(&error) != nullptr ||
                          dynamic_cast<const DeviceError*>(&error) != nullptr ||
-                         dynamic_cast<const OutputPathError*>(&error) != nullptr;
+                         dynamic_cast<const OutputPathError*>(&error) != nullptr ||
+                         dynamic_cast<const store::MergeInputError*>(&error) != nullptr;
   return bad_input ? kExitBadInput : kExitFailure;
 }
 
@@ -40,6 +43,8 @@ int main(int argc, char** argv) {
   cli::add_query_command(app, exit_code);
   cli::add_sql_command(app, exit_code);
   cli::add_report_command(app, exit_code);
+  cli::add_slurm_command(app, exit_code);
+  cli::add_merge_command(app, exit_code);
   cli::add_keys_command(app, exit_code);
   cli::add_forget_command(app, exit_code);
   cli::add_train_run_command(app, exit_code);

@@ -46,7 +46,7 @@ WorkerResult train_run_in_process(const SweepPlan& plan, const PlannedRun& run,
   if (options.db_path.has_parent_path()) {
     std::filesystem::create_directories(options.db_path.parent_path());
   }
-  auto store = store::ResultStore::open_for_writing(options.db_path);
+  auto store = store::ResultStore::open_for_writing(options.db_path, options.journal);
   if (store->run_statuses(plan.definition.name).count(run.run_key) == 0) {
     store->register_sweep(sweep_record(plan), {run_record(run, options.device)});
   }

@@ -17,6 +17,7 @@
 
 #include "config/sweep_plan.h"
 #include "store/records.h"
+#include "store/result_store.h"
 
 namespace gansweep {
 
@@ -25,6 +26,9 @@ struct WorkerOptions {
   int threads = 1;                    // intra-op threads
   std::optional<std::string> device;  // overrides train.device
   double checkpoint_seconds = 60;
+  // A shard on a network file system uses a rollback journal (see
+  // store::JournalMode).
+  store::JournalMode journal = store::JournalMode::kWal;
   const std::atomic<bool>* stop_requested = nullptr;
   std::function<void(std::int64_t)> on_step;     // steps done so far
   std::function<void(std::int64_t)> on_resumed;  // the checkpoint's step

@@ -4,6 +4,7 @@
 #include "store/database.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <utility>
@@ -201,6 +202,38 @@ Transaction::~Transaction() {
 void Transaction::commit() {
   db_.exec("COMMIT");
   done_ = true;
+}
+
+std::string quote_identifier(std::string_view name) {
+  std::string quoted = "\"";
+  for (char c : name) {
+    quoted += c;
+    if (c == '"') quoted += '"';
+  }
+  quoted += '"';
+  return quoted;
+}
+
+std::string file_uri(const std::filesystem::path& path) {
+  const std::string text = path.string();
+  std::string uri = path.is_absolute() ? "file://" : "file:";
+  for (unsigned char c : text) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
+    if (keep) {
+      uri += static_cast<char>(c);
+    } else {
+      uri += fmt::format("%{:02X}", c);
+    }
+  }
+  return uri;
+}
+
+std::string read_only_file_uri(const std::filesystem::path& path) {
+  std::filesystem::path folder = path.parent_path();
+  if (folder.empty()) folder = ".";
+  const bool folder_writable = access(folder.c_str(), W_OK) == 0;
+  return file_uri(path) + (folder_writable ? "?mode=ro" : "?mode=ro&immutable=1");
 }
 
 }  // namespace gansweep::store

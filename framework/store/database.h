@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -126,5 +127,20 @@ class Transaction {
   Database& db_;
   bool done_ = false;
 };
+
+// `name` in double quotes, with inner quotes doubled: safe as a table or
+// column name in any statement.
+std::string quote_identifier(std::string_view name);
+
+// A path as a "file:" URI, so that "?mode=ro" can be appended. Everything but
+// unreserved characters and '/' is percent-encoded, which covers the '?', '#'
+// and '%' that would otherwise end or corrupt the path part.
+std::string file_uri(const std::filesystem::path& path);
+
+// The URI that opens `path` read-only, never creating it. Reading a WAL
+// database needs its -shm file, which SQLite creates beside it; in a folder
+// this user cannot write to (an archive of results) the file is read as
+// immutable instead, since no writer can be there.
+std::string read_only_file_uri(const std::filesystem::path& path);
 
 }  // namespace gansweep::store

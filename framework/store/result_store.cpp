@@ -4,13 +4,13 @@
 #include "store/result_store.h"
 
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -34,27 +34,6 @@ constexpr std::string_view kNowSql = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
 
 // The tables that hold a run's recorded rows, cleared when it is restarted.
 constexpr std::string_view kRowTables[] = {"steps", "evals", "layer_grads", "samples"};
-
-std::string quote_identifier(std::string_view name) {
-  std::string quoted = "\"";
-  for (char c : name) {
-    quoted += c;
-    if (c == '"') quoted += '"';
-  }
-  quoted += '"';
-  return quoted;
-}
-
-// ^[a-z][a-z0-9_]*$: safe as a column name in any SQL tool, and unambiguous
-// since SQLite compares column names case-insensitively.
-bool is_valid_column_name(std::string_view name) {
-  if (name.empty() || name[0] < 'a' || name[0] > 'z') return false;
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 // Declared type of a swept column: the value's type, widened to REAL when a
 // sweep mixes integers and reals in one axis and to TEXT when it mixes text.
@@ -117,24 +96,6 @@ void bind_text_or_null(Statement& stmt, int index, const std::string& value) {
 std::optional<std::int64_t> optional_int64(const Statement& stmt, int index) {
   if (stmt.column_is_null(index)) return std::nullopt;
   return stmt.column_int64(index);
-}
-
-// A path as a "file:" URI, so that "?mode=ro" can be appended. Everything but
-// unreserved characters and '/' is percent-encoded, which covers the '?', '#'
-// and '%' that would otherwise end or corrupt the path part.
-std::string file_uri(const std::filesystem::path& path) {
-  const std::string text = path.string();
-  std::string uri = path.is_absolute() ? "file://" : "file:";
-  for (unsigned char c : text) {
-    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
-    if (keep) {
-      uri += static_cast<char>(c);
-    } else {
-      uri += fmt::format("%{:02X}", c);
-    }
-  }
-  return uri;
 }
 
 // float32 values as little-endian bytes, whatever the host's byte order.
@@ -207,43 +168,69 @@ struct ResultStore::Pending {
   }
 };
 
-std::unique_ptr<ResultStore> ResultStore::open_for_writing(const std::filesystem::path& path) {
+std::string_view to_string(JournalMode mode) {
+  return mode == JournalMode::kWal ? "wal" : "delete";
+}
+
+JournalMode parse_journal_mode(std::string_view name) {
+  if (name == "wal") return JournalMode::kWal;
+  if (name == "delete") return JournalMode::kRollback;
+  throw std::invalid_argument(fmt::format("unknown journal mode '{}' (wal or delete)", name));
+}
+
+std::unique_ptr<Database> open_database_for_writing(const std::filesystem::path& path,
+                                                    JournalMode journal) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     throw StoreError(fmt::format("{}: is a folder, not a database file", path.string()));
   }
-  std::string filename = path.string();
-  // Some SQLite builds read any name starting with "file:" as a URI.
-  if (filename.rfind("file:", 0) == 0) filename = "./" + filename;
-  auto db = std::make_unique<Database>(path.string(), filename,
-                                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  // Opened by URI, so that the merge can ATTACH shards read-only by URI; the
+  // URI form also keeps a name starting with "file:" a plain path.
+  auto db = std::make_unique<Database>(
+      path.string(), file_uri(path), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI);
   db->set_busy_timeout(kBusyTimeoutMs);
 
   // Refuse a foreign or newer file before the pragmas below change it.
   schema::check_usable(*db, schema::inspect(*db), /*for_writing=*/true);
 
+  const std::string wanted(to_string(journal));
+  const char* what = journal == JournalMode::kWal ? "WAL mode" : "a rollback journal";
   {
-    Statement wal = db->prepare("PRAGMA journal_mode = WAL", "cannot switch to WAL mode");
-    wal.step();
-    const std::string mode = wal.column_text(0);
-    // Without WAL, readers (`gansweep status`) would block the writers.
-    if (mode != "wal") {
-      throw StoreError(
-          fmt::format("{}: cannot switch to WAL mode: journal mode stayed '{}' (is the file on a "
-                      "network file system?)",
-                      path.string(), mode));
+    Statement mode_stmt = db->prepare(fmt::format("PRAGMA journal_mode = {}", wanted),
+                                      fmt::format("cannot switch to {}", what));
+    mode_stmt.step();
+    // SQLite answers with the mode it kept when it cannot switch. Without
+    // WAL, readers (`gansweep status`) would block the writers.
+    const std::string mode = mode_stmt.column_text(0);
+    if (mode != wanted) {
+      throw StoreError(fmt::format(
+          "{}: cannot switch to {}: journal mode stayed '{}' ({})", path.string(), what, mode,
+          journal == JournalMode::kWal ? "is the file on a network file system?"
+                                       : "is another process using the file in WAL mode?"));
     }
   }
-  // In WAL mode NORMAL never corrupts the file and a killed process loses no
-  // committed transaction (only a power cut can undo the last few), while
-  // commits skip the fsync that FULL would cost at every flush.
-  db->exec("PRAGMA synchronous = NORMAL");
+  if (journal == JournalMode::kWal) {
+    // In WAL mode NORMAL never corrupts the file and a killed process loses no
+    // committed transaction (only a power cut can undo the last few), while
+    // commits skip the fsync that FULL would cost at every flush.
+    db->exec("PRAGMA synchronous = NORMAL");
+  } else {
+    // With a rollback journal only FULL keeps a commit durable and the file
+    // whole when the machine (or its NFS mount) goes away mid-commit.
+    db->exec("PRAGMA synchronous = FULL");
+  }
   db->exec("PRAGMA foreign_keys = ON");
 
   Transaction tx(*db);
   schema::create_or_migrate(*db);
   tx.commit();
-  return std::unique_ptr<ResultStore>(new ResultStore(path, std::move(db)));
+  return db;
+}
+
+std::unique_ptr<ResultStore> ResultStore::open_for_writing(const std::filesystem::path& path,
+                                                           JournalMode journal) {
+  return std::unique_ptr<ResultStore>(
+      new ResultStore(path, open_database_for_writing(path, journal)));
 }
 
 std::unique_ptr<Database> open_database_read_only(const std::filesystem::path& path) {
@@ -259,15 +246,8 @@ std::unique_ptr<Database> open_database_read_only(const std::filesystem::path& p
   }
   // mode=ro as well as SQLITE_OPEN_READONLY: no flag combination may create
   // the file, even if it disappears between the check above and the open.
-  // Reading a WAL database needs its -shm file, which SQLite creates beside
-  // it; in a folder this user cannot write to (an archive of results), the
-  // file is read as immutable instead, since no writer can be there.
-  std::filesystem::path folder = path.parent_path();
-  if (folder.empty()) folder = ".";
-  const bool folder_writable = access(folder.c_str(), W_OK) == 0;
-  auto db = std::make_unique<Database>(
-      path.string(), file_uri(path) + (folder_writable ? "?mode=ro" : "?mode=ro&immutable=1"),
-      SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+  auto db = std::make_unique<Database>(path.string(), read_only_file_uri(path),
+                                       SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
   db->set_busy_timeout(kBusyTimeoutMs);
   schema::check_usable(*db, schema::inspect(*db), /*for_writing=*/false);
   return db;
@@ -310,7 +290,7 @@ RegisterOutcome ResultStore::register_sweep(const SweepRecord& sweep,
   for (const RunRecord& run : runs) {
     std::set<std::string> seen;
     for (const auto& [name, value] : run.swept) {
-      if (!is_valid_column_name(name)) {
+      if (!schema::is_valid_swept_column_name(name)) {
         throw StoreError(fmt::format(
             "{}: cannot register sweep {}: swept column name '{}' (run {}) must be lowercase "
             "letters, digits and '_', starting with a letter",
@@ -447,30 +427,8 @@ RegisterOutcome ResultStore::register_sweep(const SweepRecord& sweep,
   }
 
   // Every swept column gets a value for every run, also for runs whose own
-  // sweep did not sweep that key: read from the run's resolved settings
-  // ("train_lr" is "$.train.lr"; section names have no underscore).
-  {
-    Statement columns = db_->prepare("PRAGMA table_info(runs)", "cannot read runs' columns");
-    std::vector<std::string> swept_columns;
-    while (columns.step()) {
-      const std::string name = columns.column_text(1);
-      if (std::find(fixed.begin(), fixed.end(), name) == fixed.end()) {
-        swept_columns.push_back(name);
-      }
-    }
-    for (const std::string& name : swept_columns) {
-      const auto underscore = name.find('_');
-      if (underscore == std::string::npos) continue;
-      const std::string json_path =
-          "$." + name.substr(0, underscore) + "." + name.substr(underscore + 1);
-      Statement fill = db_->prepare(
-          fmt::format("UPDATE runs SET {0} = json_extract(config_json, ?1) WHERE {0} IS NULL",
-                      quote_identifier(name)),
-          "cannot fill swept columns");
-      fill.bind_text(1, json_path);
-      fill.run();
-    }
-  }
+  // sweep did not sweep that key.
+  schema::fill_swept_columns(*db_);
   tx.commit();
   return outcome;
 }

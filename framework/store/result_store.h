@@ -4,8 +4,9 @@
 // The schema is documented in the README and versioned with PRAGMA
 // user_version; opening an older file migrates it forward.
 //
-// Threading: a ResultStore is used by one thread. Several processes may open
-// the same file (WAL mode, busy timeout); each writes its own runs' rows.
+// Threading: a ResultStore is used by one thread. Several processes on one
+// machine may open the same file (WAL mode, busy timeout); each writes its own
+// runs' rows.
 #pragma once
 
 #include <chrono>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -25,13 +27,36 @@ namespace gansweep::store {
 
 class Database;
 
+// How a database opened for writing keeps its journal.
+//
+// kWal (the default): readers never block the writer, and several processes
+// on one machine can share the file. WAL needs a shared-memory index (the
+// -shm file, mapped by every connection), which network file systems do not
+// provide coherently across machines, and SQLite must never be shared between
+// machines over NFS anyway.
+//
+// kRollback: PRAGMA journal_mode=DELETE with synchronous=FULL, for a file on
+// a network file system that only one process on one machine writes (a
+// shard written by one Slurm array task). Only ordinary file locks are used,
+// and FULL syncs the journal and the file at every commit, so a task killed
+// or a node lost mid-commit leaves a hot journal that the next open rolls
+// back, never a torn file.
+enum class JournalMode { kWal, kRollback };
+
+// "wal" or "delete" (the name of SQLite's journal mode).
+std::string_view to_string(JournalMode mode);
+// Parses "wal" or "delete"; throws std::invalid_argument otherwise.
+JournalMode parse_journal_mode(std::string_view name);
+
 class ResultStore {
  public:
   // Opens (creating if absent) the database at `path` for writing, creates or
-  // migrates the schema, and switches it to WAL mode. Throws StoreError naming
-  // the path and SQLite's message when the file cannot be opened or is not a
-  // gansweep database of a version this build understands.
-  static std::unique_ptr<ResultStore> open_for_writing(const std::filesystem::path& path);
+  // migrates the schema, and sets the journal mode (see JournalMode). Throws
+  // StoreError naming the path and SQLite's message when the file cannot be
+  // opened, is not a gansweep database of a version this build understands,
+  // or refuses the journal mode.
+  static std::unique_ptr<ResultStore> open_for_writing(const std::filesystem::path& path,
+                                                       JournalMode journal = JournalMode::kWal);
   // Opens an existing database read-only (used by `status` and queries);
   // never creates a file. Throws StoreError when absent or unreadable.
   static std::unique_ptr<ResultStore> open_read_only(const std::filesystem::path& path);
@@ -120,5 +145,11 @@ class ResultStore {
 // never creates a file, and refuses files that are not gansweep databases of
 // this build's schema version. Throws StoreError naming the path.
 std::unique_ptr<Database> open_database_read_only(const std::filesystem::path& path);
+
+// Opens (creating if absent) a result database for writing as
+// ResultStore::open_for_writing does, for code that runs its own SQL on it
+// (the shard merge). The connection accepts "file:" URIs in ATTACH.
+std::unique_ptr<Database> open_database_for_writing(const std::filesystem::path& path,
+                                                    JournalMode journal = JournalMode::kWal);
 
 }  // namespace gansweep::store

@@ -164,6 +164,45 @@ const std::vector<std::string>& runs_fixed_columns() {
   return kColumns;
 }
 
+bool is_valid_swept_column_name(std::string_view name) {
+  if (name.empty() || name[0] < 'a' || name[0] > 'z') return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::vector<SweptColumn> swept_columns(Database& db, std::string_view schema_name) {
+  const std::vector<std::string>& fixed = runs_fixed_columns();
+  Statement columns = db.prepare("SELECT name, type FROM pragma_table_info('runs', ?1)",
+                                 "cannot read runs' columns");
+  columns.bind_text(1, schema_name);
+  std::vector<SweptColumn> swept;
+  while (columns.step()) {
+    std::string name = columns.column_text(0);
+    if (std::find(fixed.begin(), fixed.end(), name) == fixed.end()) {
+      swept.push_back({std::move(name), columns.column_text(1)});
+    }
+  }
+  return swept;
+}
+
+void fill_swept_columns(Database& db) {
+  for (const SweptColumn& column : swept_columns(db)) {
+    const auto underscore = column.name.find('_');
+    if (underscore == std::string::npos) continue;
+    const std::string json_path =
+        "$." + column.name.substr(0, underscore) + "." + column.name.substr(underscore + 1);
+    Statement fill = db.prepare(
+        fmt::format("UPDATE runs SET {0} = json_extract(config_json, ?1) WHERE {0} IS NULL",
+                    quote_identifier(column.name)),
+        "cannot fill swept columns");
+    fill.bind_text(1, json_path);
+    fill.run();
+  }
+}
+
 FileState inspect(Database& db) {
   FileState state;
   try {

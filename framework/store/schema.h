@@ -17,6 +17,27 @@ inline constexpr int kCurrentVersion = 1;
 // The columns `runs` is created with, which a swept column may not shadow.
 const std::vector<std::string>& runs_fixed_columns();
 
+// A swept setting's column in `runs` ("train_lr" for train.lr) must match
+// ^[a-z][a-z0-9_]*$: safe as a column name in any SQL tool, and unambiguous
+// since SQLite compares column names case-insensitively.
+bool is_valid_swept_column_name(std::string_view name);
+
+struct SweptColumn {
+  std::string name;
+  std::string type;  // as declared: INTEGER, REAL or TEXT
+};
+
+// The swept columns of `runs` in the database attached as `schema_name`
+// ("main" for the file itself): every column but the fixed ones, in table
+// order.
+std::vector<SweptColumn> swept_columns(Database& db, std::string_view schema_name = "main");
+
+// Fills every swept column still NULL from the run's resolved settings
+// ("train_lr" is $.train.lr in config_json; section names have no '_'), so
+// each run has a value in every column, also for keys its own sweep did not
+// sweep.
+void fill_swept_columns(Database& db);
+
 // What a just-opened file holds, read without writing anything.
 struct FileState {
   int user_version = 0;

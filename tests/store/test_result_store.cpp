@@ -136,6 +136,52 @@ TEST_F(ResultStoreTest, CreatesSchemaVersion1InWalMode) {
       std::vector<std::string>({"name", "file_path", "file_text", "created_at", "updated_at"}));
 }
 
+TEST_F(ResultStoreTest, RollbackJournalLeavesNoWalFilesAndKeepsEveryRow) {
+  {
+    auto store = ResultStore::open_for_writing(db_path(), JournalMode::kRollback);
+    store->register_sweep(make_sweep("s1"), {make_run("r1", 0)});
+    store->start_run("r1", make_env());
+    for (int step = 0; step < 50; ++step) store->append_step("r1", make_step(step));
+    store->finish_run("r1", RunOutcome{RunStatus::kDone, std::nullopt, "", 50, 1.0});
+    // While the store is open, too: no shared-memory index exists at all.
+    EXPECT_FALSE(std::filesystem::exists(db_path().string() + "-wal"));
+    EXPECT_FALSE(std::filesystem::exists(db_path().string() + "-shm"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(db_path().string() + "-journal"));
+  RawDb raw(db_path());
+  EXPECT_EQ(raw.text("PRAGMA journal_mode"), "delete");
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM steps WHERE run_key = 'r1'"), 50);
+  EXPECT_EQ(raw.text("SELECT status FROM runs WHERE run_key = 'r1'"), "done");
+}
+
+TEST_F(ResultStoreTest, JournalModeFollowsEachOpen) {
+  // A shard written with a rollback journal becomes a WAL database when it is
+  // opened with the default, and back again.
+  ResultStore::open_for_writing(db_path(), JournalMode::kRollback);
+  EXPECT_EQ(RawDb(db_path()).text("PRAGMA journal_mode"), "delete");
+  ResultStore::open_for_writing(db_path());
+  EXPECT_EQ(RawDb(db_path()).text("PRAGMA journal_mode"), "wal");
+  ResultStore::open_for_writing(db_path(), JournalMode::kRollback);
+  EXPECT_EQ(RawDb(db_path()).text("PRAGMA journal_mode"), "delete");
+  EXPECT_FALSE(std::filesystem::exists(db_path().string() + "-wal"));
+  // A rollback-journal file is read like any other.
+  auto reader = ResultStore::open_read_only(db_path());
+  EXPECT_TRUE(reader->sweep_summaries().empty());
+}
+
+TEST(JournalModeTest, NamesAreSqlitesModes) {
+  EXPECT_EQ(to_string(JournalMode::kWal), "wal");
+  EXPECT_EQ(to_string(JournalMode::kRollback), "delete");
+  EXPECT_EQ(parse_journal_mode("wal"), JournalMode::kWal);
+  EXPECT_EQ(parse_journal_mode("delete"), JournalMode::kRollback);
+  try {
+    parse_journal_mode("truncate");
+    ADD_FAILURE() << "parsed truncate";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()), "unknown journal mode 'truncate' (wal or delete)");
+  }
+}
+
 TEST_F(ResultStoreTest, StepColumnsFollowTheNanMaskBitOrder) {
   auto store = ResultStore::open_for_writing(db_path());
   RawDb raw(db_path());
