@@ -18,8 +18,8 @@
 // spent in script (setScale and uPlot's redraw, timed with performance.now()).
 // Step charts (the database's curves) are summed up; every chart, the three
 // small theory charts too, gets a line. --dpr sets the device pixel ratio
-// (default 1). JS heap: Chromium's Performance metrics after a garbage
-// collection.
+// (default 1). JS heap: V8's heap after a garbage collection, and the
+// backing stores of typed arrays, which it does not hold.
 //
 // Needs /usr/bin/chromium and playwright-core installed in tests/report by
 // `npm ci` (tools/setup does both). Every request that is not file:// is
@@ -217,7 +217,6 @@ async function openReport() {
     if (msg.type() === 'error') errors.push(`console error: ${msg.text()}`);
   });
   const cdp = await context.newCDPSession(page);
-  await cdp.send('Performance.enable');
   await page.goto(reportUrl, { waitUntil: 'load', timeout: TIMEOUT_MS });
   await page.evaluate(nextFrames);
   const timing = await page.evaluate(() => {
@@ -229,9 +228,9 @@ async function openReport() {
 
 async function heap(cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
-  const { metrics } = await cdp.send('Performance.getMetrics');
-  const get = (name) => (metrics.find((m) => m.name === name) || {}).value;
-  return { used: get('JSHeapUsedSize'), total: get('JSHeapTotalSize') };
+  const usage = await cdp.send('Runtime.getHeapUsage');
+  return `${mib(usage.usedSize)} used of ${mib(usage.totalSize)}, ` +
+    `and ${mib(usage.backingStorageSize)} of typed arrays outside it`;
 }
 
 try {
@@ -269,8 +268,7 @@ try {
     `charts: ${charts.length} (${charts.filter((c) => c.steps).length} of steps), ` +
       `${blank.length ? `${blank.length} NOT drawn` : 'all drawn'}`,
   );
-  const heapLoaded = await heap(cdp);
-  console.log(`JS heap after load: ${mib(heapLoaded.used)} used of ${mib(heapLoaded.total)}`);
+  console.log(`JS heap after load: ${await heap(cdp)}`);
 
   const all = { pan: { work: [], intervals: [] }, zoom: { work: [], intervals: [] } };
   const perChart = [];
@@ -300,8 +298,7 @@ try {
   console.log(frameLine('  both', both, bothIntervals));
   console.log('per chart (work, median / p95; frame time, median / p95):');
   for (const l of perChart) console.log(l);
-  const heapAfter = await heap(cdp);
-  console.log(`JS heap after panning: ${mib(heapAfter.used)} used of ${mib(heapAfter.total)}`);
+  console.log(`JS heap after panning: ${await heap(cdp)}`);
   console.log(`load average ${os.loadavg()[0].toFixed(2)} at the end`);
 } catch (e) {
   errors.push(`browser: ${e && e.message ? e.message.split('\n')[0] : e}`);
