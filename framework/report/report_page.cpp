@@ -31,9 +31,199 @@ function el(tag, attrs, text) {
   if (text !== undefined) e.textContent = String(text);
   return e;
 }
-function alpha(hex, a) {
-  const n = parseInt(hex.slice(1), 16);
-  return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
+// The step charts' lines and bands are drawn as pixels, one column of the plot
+// at a time: per column, the span of canvas rows a line or band covers there,
+// its first and last row partly covered. A frame then costs the plot's size
+// plus the points in view, however they zigzag; stroking and clipping paths
+// through thousands of points cost a software-drawn canvas up to a second.
+let pixelImage = null;
+let pixelLayer = null;
+// A series' points without its nulls, as typed arrays: steps, and values on
+// the axis' scale (log10 on a log axis).
+function packSeries(xs, ys, log) {
+  const keep = [];
+  for (let i = 0; i < ys.length; i++) {
+    if (ys[i] != null && (!log || ys[i] > 0)) keep.push(i);
+  }
+  const x = new Float64Array(keep.length);
+  const y = new Float64Array(keep.length);
+  keep.forEach((i, k) => {
+    x[k] = xs[i];
+    y[k] = log ? Math.log10(ys[i]) : ys[i];
+  });
+  return {x, y};
+}
+// The first index of the sorted `xs` whose value is at least `v`.
+function lowerBound(xs, v) {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+// Per column, the lowest and highest plot row that the line through a packed
+// series reaches there, from the points in view and one on either side.
+function columnExtents(u, series, log, column, columns) {
+  const top = new Float64Array(columns).fill(Infinity);
+  const bottom = new Float64Array(columns).fill(-Infinity);
+  // Positions as uPlot's valToPos gives them, without a call per point.
+  const sx = u.scales.x;
+  const sy = u.scales.y;
+  const ty = log ? Math.log10(sy.min) : sy.min;
+  const ty1 = log ? Math.log10(sy.max) : sy.max;
+  const x0 = (u.valToPos(sx.min, "x", true) - u.bbox.left) / column;
+  const kx = (u.valToPos(sx.max, "x", true) - u.bbox.left - x0 * column) /
+             (sx.max - sx.min) / column;
+  const y0 = u.valToPos(sy.min, "y", true) - u.bbox.top;
+  const ky = (u.valToPos(sy.max, "y", true) - u.bbox.top - y0) / (ty1 - ty);
+  if (!Number.isFinite(kx) || !Number.isFinite(ky)) return {top, bottom};
+  const xs = series.x;
+  const ys = series.y;
+  const a = Math.max(0, lowerBound(xs, sx.min) - 1);
+  const b = Math.min(xs.length - 1, lowerBound(xs, sx.max));
+  let px = NaN;
+  let py = NaN;
+  for (let i = a; i <= b; i++) {
+    const x = x0 + (xs[i] - sx.min) * kx;
+    const y = y0 + (ys[i] - ty) * ky;
+    if (i === a) {
+      if (x >= 0 && x < columns) {
+        const c = Math.floor(x);
+        top[c] = bottom[c] = y;
+      }
+    } else {
+      // The segment from the previous point, column by column.
+      const slope = x > px ? (y - py) / (x - px) : 0;
+      const last = Math.min(columns - 1, Math.floor(x));
+      for (let c = Math.max(0, Math.floor(px)); c <= last; c++) {
+        const ya = py + slope * (Math.max(px, c) - px);
+        const yb = x > px ? py + slope * (Math.min(x, c + 1) - px) : y;
+        const lo = ya < yb ? ya : yb;
+        const hi = ya < yb ? yb : ya;
+        if (lo < top[c]) top[c] = lo;
+        if (hi > bottom[c]) bottom[c] = hi;
+      }
+    }
+    px = x;
+    py = y;
+  }
+  return {top, bottom};
+}
+// Inserts `value` into the first `n` entries of `sorted`, kept in order.
+function insertSorted(sorted, n, value) {
+  let e = n;
+  for (; e > 0 && sorted[e - 1] > value; e--) sorted[e] = sorted[e - 1];
+  sorted[e] = value;
+  return n + 1;
+}
+// Draws the shown `bands` ({rgb, upper, lower}: indices of quartile series),
+// then the shown `lines` ({rgb, series, width}) over them, onto the plot;
+// `packed` holds every series as packSeries gives it. Where bands overlap,
+// each adds opacity 0.15 and their colours mix in equal parts, whatever the
+// order of the groups.
+function paintColumns(u, packed, log, bands, lines) {
+  const ratio = uPlot.pxRatio || 1;
+  const column = Math.max(1, Math.round(ratio));
+  const w = Math.round(u.bbox.width);
+  const h = Math.round(u.bbox.height);
+  if (w <= 0 || h <= 0) return;
+  if (!pixelLayer || pixelLayer.width !== w || pixelLayer.height !== h) {
+    pixelLayer = document.createElement("canvas");
+    pixelLayer.width = w;
+    pixelLayer.height = h;
+    pixelImage = pixelLayer.getContext("2d").createImageData(w, h);
+  }
+  // RGBA as one little-endian word per pixel; Int32 keeps the words small
+  // integers for the engine.
+  const px = new Int32Array(pixelImage.data.buffer);
+  px.fill(0);
+  const columns = Math.ceil(w / column);
+  // Bands: per column, the rows where the set of bands changes, sorted, and
+  // one colour per run of rows between them.
+  const shown = bands.filter(band => u.series[band.upper].show).map(band => ({
+    rgb: band.rgb,
+    hi: columnExtents(u, packed[band.upper], log, column, columns),
+    lo: columnExtents(u, packed[band.lower], log, column, columns),
+  }));
+  const opacity = [];
+  for (let n = 0; n <= shown.length; n++) opacity.push(1 - Math.pow(0.85, n));
+  const events = new Int32Array(2 * shown.length);
+  for (let c = 0; c < columns; c++) {
+    let n = 0;
+    for (let i = 0; i < shown.length; i++) {
+      const band = shown[i];
+      const r0 = Math.max(0, Math.round(Math.min(band.hi.top[c], band.lo.top[c])));
+      const r1 = Math.min(h, Math.round(Math.max(band.hi.bottom[c], band.lo.bottom[c])));
+      if (!(r1 > r0)) continue;
+      // Row, then band, then 1 where it starts and 0 where it ends; kept sorted.
+      n = insertSorted(events, n, r0 * 65536 + i * 2 + 1);
+      n = insertSorted(events, n, r1 * 65536 + i * 2);
+    }
+    const x0 = c * column;
+    const x1 = Math.min(w, x0 + column);
+    let row = 0;
+    let count = 0;
+    let r = 0;
+    let g = 0;
+    let b = 0;
+    for (let e = 0; e < n; e++) {
+      const at = events[e] >> 16;
+      if (at > row && count > 0) {
+        const colour = ((Math.round(opacity[count] * 255) << 24) |
+                        (Math.round(b / count) << 16) | (Math.round(g / count) << 8) |
+                        Math.round(r / count)) | 0;
+        for (let y = row; y < at; y++) {
+          for (let x = x0; x < x1; x++) px[y * w + x] = colour;
+        }
+      }
+      row = at;
+      const rgb = shown[(events[e] & 65535) >> 1].rgb;
+      const sign = events[e] & 1 ? 1 : -1;
+      count += sign;
+      r += sign * rgb[0];
+      g += sign * rgb[1];
+      b += sign * rgb[2];
+    }
+  }
+  // Lines: per column the span they cover, widened by half their width, the
+  // first and last row blended by how much of it they cover.
+  for (const line of lines) {
+    if (!u.series[line.series].show) continue;
+    const ext = columnExtents(u, packed[line.series], log, column, columns);
+    const pad = (line.width * ratio) / 2;
+    const r = line.rgb[0];
+    const g = line.rgb[1];
+    const b = line.rgb[2];
+    const solid = (255 << 24) | (b << 16) | (g << 8) | r;
+    for (let c = 0; c < columns; c++) {
+      const y0 = Math.max(0, ext.top[c] - pad);
+      const y1 = Math.min(h, ext.bottom[c] + pad);
+      if (!(y1 > y0)) continue;
+      const x1 = Math.min(w, (c + 1) * column);
+      for (let y = Math.floor(y0); y < y1; y++) {
+        const k = Math.min(y1, y + 1) - Math.max(y0, y);
+        if (k >= 1) {
+          for (let x = c * column; x < x1; x++) px[y * w + x] = solid;
+          continue;
+        }
+        for (let x = c * column; x < x1; x++) {
+          const o = y * w + x;
+          const d = px[o];
+          const da = ((d >>> 24) / 255) * (1 - k);
+          const a = k + da;
+          px[o] = ((Math.round(a * 255) << 24) |
+                   (Math.round((b * k + ((d >>> 16) & 255) * da) / a) << 16) |
+                   (Math.round((g * k + ((d >>> 8) & 255) * da) / a) << 8) |
+                   Math.round((r * k + (d & 255) * da) / a)) | 0;
+        }
+      }
+    }
+  }
+  pixelLayer.getContext("2d").putImageData(pixelImage, 0, 0);
+  u.ctx.drawImage(pixelLayer, Math.round(u.bbox.left), Math.round(u.bbox.top));
 }
 function curveChart(parent, chart, groups) {
   if (chart.x.length === 0) {
@@ -45,25 +235,36 @@ function curveChart(parent, chart, groups) {
   const series = [{label: "step"}];
   const data = [chart.x];
   const bands = [];
+  const lines = [];
+  // uPlot keeps the scales, axes, legend and cursor; paintColumns draws.
+  const noPaths = () => null;
   chart.series.forEach((s, g) => {
     const color = COLORS[g % COLORS.length];
-    series.push({label: groups[g].name, stroke: color, width: 1.5, spanGaps: true});
+    const n = parseInt(color.slice(1), 16);
+    const rgb = [n >> 16, (n >> 8) & 255, n & 255];
+    series.push({label: groups[g].name, stroke: color, width: 1.5, spanGaps: true,
+                 paths: noPaths});
     data.push(s.median);
-    series.push({label: "", stroke: "transparent", spanGaps: true, legend: {show: false}});
+    lines.push({rgb, series: data.length - 1, width: 1.5});
+    series.push({label: "", stroke: "transparent", spanGaps: true, paths: noPaths,
+                 points: {show: false}, legend: {show: false}});
     data.push(s.q75);
-    series.push({label: "", stroke: "transparent", spanGaps: true, legend: {show: false}});
+    series.push({label: "", stroke: "transparent", spanGaps: true, paths: noPaths,
+                 points: {show: false}, legend: {show: false}});
     data.push(s.q25);
-    bands.push({series: [data.length - 2, data.length - 1], fill: alpha(color, 0.15)});
+    bands.push({rgb, upper: data.length - 2, lower: data.length - 1});
   });
+  const packed = data.map(ys => packSeries(chart.x, ys, chart.log));
   const opts = {
     title: chart.title + (chart.log ? " (log scale)" : ""),
     width: Math.min(1100, window.innerWidth - 40), height: 300,
     scales: {x: {time: false}, y: chart.log ? {distr: 3} : {}},
     // Room for labels such as -1,000 or 1.2e-5 on the y axis.
     axes: [{}, {size: 80}],
-    series, bands,
+    series,
     legend: {live: false},
     hooks: {draw: [u => {
+      paintColumns(u, packed, chart.log, bands, lines);
       // Divergences: a red tick at each run's first non-finite step.
       const ctx = u.ctx;
       ctx.save();
