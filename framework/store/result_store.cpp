@@ -692,8 +692,8 @@ void ResultStore::flush() {
   if (!p.evals.empty()) {
     if (!p.insert_eval) {
       p.insert_eval = db_->prepare(
-          "INSERT INTO evals (run_key, step, modes_covered, high_quality_fraction, mode_kl) "
-          "VALUES (?1, ?2, ?3, ?4, ?5)",
+          "INSERT INTO evals (run_key, step, modes_covered, high_quality_fraction, mode_kl, "
+          "frechet_distance, classes_covered, class_kl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
           "cannot write evals");
     }
     Statement& stmt = *p.insert_eval;
@@ -702,6 +702,9 @@ void ResultStore::flush() {
       bind_real(stmt, 3, row.modes_covered);
       bind_real(stmt, 4, row.high_quality_fraction);
       bind_real(stmt, 5, row.mode_kl);
+      bind_real(stmt, 6, row.frechet_distance);
+      bind_real(stmt, 7, row.classes_covered);
+      bind_real(stmt, 8, row.class_kl);
       try {
         stmt.run();
       } catch (const StoreError& e) {
