@@ -42,6 +42,7 @@ struct RunArguments {
   std::string db;
   int threads = 1;
   std::string device;
+  std::string classifier_dir;
   CLI::Option* device_option = nullptr;
   CLI::Option* db_option = nullptr;
 };
@@ -66,6 +67,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   args->device_option = command->add_option("--device", args->device,
                                             "Override train.device: auto, cpu, cuda or cuda:N");
+  command->add_option("--classifier-dir", args->classifier_dir,
+                      "Where the classifier scoring Fashion-MNIST runs is cached (default: "
+                      "classifiers/ beside the database)");
 
   command->callback([&exit_code, args] {
     // Everything that can be wrong with the input is found before the
@@ -79,6 +83,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
     options.db_path =
         db_given ? std::filesystem::path(args->db) : default_db_path(plan.definition.name);
     options.threads = args->threads;
+    options.classifier_dir = args->classifier_dir;
     if (command_has_device(args)) {
       if (const std::string problem = device_setting_problem(args->device); !problem.empty()) {
         throw CLI::ValidationError("--device", problem);

@@ -1,10 +1,14 @@
 #include "runner/sweep_runner.h"
 
+#include <map>
+#include <memory>
+
 #include <fmt/format.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "quality/image_quality.h"
 #include "runner/progress.h"
 #include "runner/store_recorder.h"
 #include "store/database.h"
@@ -64,6 +68,10 @@ std::shared_ptr<spdlog::logger> make_logger(const std::filesystem::path& db_path
 
 std::filesystem::path default_db_path(const std::string& sweep_name) {
   return std::filesystem::path("results") / (safe_file_name(sweep_name) + ".db");
+}
+
+std::filesystem::path default_classifier_dir(const std::filesystem::path& db_path) {
+  return db_path.parent_path() / "classifiers";
 }
 
 std::filesystem::path runs_directory(const std::filesystem::path& db_path) {
@@ -131,6 +139,49 @@ SweepOutcome run_sweep(const SweepPlan& plan, const RunnerOptions& options) {
                                  outcome.planned));
   }
 
+  // Image runs are scored by one classifier per data folder, loaded (or
+  // trained, once) at the first image run and shared by the rest.
+  const std::filesystem::path classifier_dir = options.classifier_dir.empty()
+                                                   ? default_classifier_dir(options.db_path)
+                                                   : options.classifier_dir;
+  std::map<std::string, std::shared_ptr<const quality::ImageQuality>> image_quality;
+  // A classifier that could not be trained or cached fails the remaining
+  // image runs at once instead of being trained again for each.
+  std::map<std::string, std::string> image_quality_error;
+  const auto image_quality_for = [&](const Experiment& e) {
+    auto& quality = image_quality[e.data_path];
+    if (quality) return quality;
+    if (const auto it = image_quality_error.find(e.data_path); it != image_quality_error.end()) {
+      throw std::runtime_error(it->second);
+    }
+    const auto note = [&](const std::string& line) {
+      progress.message(line);
+      log->info("{}", line);
+    };
+    try {
+      quality = quality::shared_image_quality(e.data_path, preload_training_images(e.data_path),
+                                              classifier_dir, options.classifier_recipe, note);
+    } catch (const std::exception& error) {
+      const auto* torch_error = dynamic_cast<const c10::Error*>(&error);
+      image_quality_error[e.data_path] = fmt::format(
+          "image quality: {}", torch_error ? torch_error->what_without_backtrace() : error.what());
+      throw std::runtime_error(image_quality_error[e.data_path]);
+    }
+    const quality::CachedClassifier& classifier = quality->classifier();
+    const std::string line = fmt::format(
+        "image quality: classifier {} ({}, test accuracy {:.4f}); training-set statistics {} "
+        "({} in {:.1f} s)",
+        classifier.path.string(),
+        classifier.loaded_from_cache ? "from the cache"
+                                     : fmt::format("trained in {:.0f} s", classifier.train_seconds),
+        classifier.test_accuracy, quality->reference().path.string(),
+        quality->reference().loaded_from_cache ? "loaded" : "computed",
+        quality->reference().seconds);
+    if (!classifier.loaded_from_cache) progress.message(line);
+    log->info("{}", line);
+    return quality;
+  };
+
   for (std::size_t i = 0; i < to_train.size(); ++i) {
     if (options.stop_requested != nullptr && options.stop_requested->load()) break;
     const PlannedRun& run = *to_train[i];
@@ -174,6 +225,9 @@ SweepOutcome run_sweep(const SweepPlan& plan, const RunnerOptions& options) {
       train_options.device = device;
       train_options.stop_requested = options.stop_requested;
       train_options.on_step = [&](std::int64_t steps) { progress.step(steps); };
+      if (experiment.data_kind == DataKind::kFashionMnist) {
+        train_options.image_quality = image_quality_for(experiment);
+      }
       Trainer trainer(experiment, train_options);
       StoreRecorder recorder(*store, run.run_key);
       const TrainResult trained = trainer.train(recorder);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "config/sweep_plan.h"
+#include "quality/classifier_recipe.h"
 
 namespace gansweep {
 
@@ -20,6 +21,10 @@ struct RunnerOptions {
   std::optional<std::string> device;  // overrides train.device
   bool interactive = false;           // draw a progress bar
   const std::atomic<bool>* stop_requested = nullptr;
+  // Where the classifier that scores image runs is cached (trained there on
+  // first use); empty: default_classifier_dir(db_path).
+  std::filesystem::path classifier_dir;
+  quality::ClassifierRecipe classifier_recipe;
 };
 
 struct SweepOutcome {
@@ -38,6 +43,10 @@ SweepOutcome run_sweep(const SweepPlan& plan, const RunnerOptions& options);
 
 // results/<sweep name made safe as a file name>.db
 std::filesystem::path default_db_path(const std::string& sweep_name);
+
+// The classifier cache beside a database: results/classifiers for
+// results/x.db.
+std::filesystem::path default_classifier_dir(const std::filesystem::path& db_path);
 
 // The folder of a database's per-run files: results/x.runs for
 // results/x.db, exp.v1.runs for exp.v1.

@@ -27,6 +27,10 @@
 
 namespace gansweep {
 
+namespace quality {
+class ImageQuality;
+}  // namespace quality
+
 struct TrainOptions {
   torch::Device device = torch::kCPU;
   // Checked before every step; when set, training stops and the run is
@@ -34,6 +38,9 @@ struct TrainOptions {
   const std::atomic<bool>* stop_requested = nullptr;
   // Called after every step with the number of steps done.
   std::function<void(std::int64_t)> on_step;
+  // Scores the samples of image runs at each evaluation (Frechet distance,
+  // class coverage). Without it image runs store their samples only.
+  std::shared_ptr<const quality::ImageQuality> image_quality;
 };
 
 struct TrainResult {

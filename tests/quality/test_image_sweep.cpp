@@ -1,0 +1,67 @@
+// A tiny Fashion-MNIST sweep, trained in this process by the runner: every
+// evaluation row holds finite image scores, and the classifier and its
+// statistics are cached beside the database.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "../store/store_test_util.h"
+#include "config/sweep_plan.h"
+#include "quality_test_util.h"
+#include "runner/sweep_runner.h"
+
+namespace gansweep::quality {
+namespace {
+
+using test_util::small_data_dir;
+using test_util::tiny_recipe;
+
+using ImageSweepTest = test_util::TempDirTest;
+
+TEST_F(ImageSweepTest, ImageSweepRecordsFiniteScoresAtEveryEvaluation) {
+  const std::filesystem::path& data_dir = small_data_dir();
+  const std::string yaml =
+      "name: tiny-images\n"
+      "data: {kind: fashion_mnist, path: " +
+      data_dir.string() +
+      "}\n"
+      "model: {kind: dcgan, width: 4, z_dim: 8}\n"
+      "train: {steps: 4, batch: 8}\n"
+      "log: {eval_every: 2, eval_samples: 50, sample_count: 4}\n";
+  const SweepPlan plan = plan_sweep(parse_sweep_definition(yaml, "tiny-images.yaml"));
+  RunnerOptions options;
+  options.db_path = dir_ / "results" / "tiny-images.db";
+  options.classifier_recipe = tiny_recipe();
+  const SweepOutcome outcome = run_sweep(plan, options);
+  ASSERT_EQ(outcome.done, 1);
+
+  store::testing::RawDb raw(options.db_path);
+  EXPECT_EQ(raw.integer("PRAGMA user_version"), 2);
+  EXPECT_EQ(raw.texts("SELECT step FROM evals ORDER BY step"),
+            (std::vector<std::string>{"0", "2", "4"}));
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM evals WHERE frechet_distance IS NULL "
+                        "OR classes_covered IS NULL OR class_kl IS NULL"),
+            0);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM evals WHERE frechet_distance > 0 "
+                        "AND frechet_distance < 1e300"),
+            3);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM evals WHERE classes_covered BETWEEN 0 AND 10 "
+                        "AND classes_covered = round(classes_covered) "
+                        "AND class_kl BETWEEN 0 AND 2.3025850929940459"),
+            3);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM evals WHERE modes_covered IS NOT NULL "
+                        "OR high_quality_fraction IS NOT NULL OR mode_kl IS NOT NULL"),
+            0);
+
+  // The classifier and the statistics it scored with sit beside the database.
+  int cached = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ / "results" / "classifiers")) {
+    const std::string name = entry.path().filename().string();
+    cached += name.rfind("fashion-classifier-", 0) == 0 ||
+              name.rfind("fashion-train-statistics-", 0) == 0;
+  }
+  EXPECT_EQ(cached, 2);
+}
+
+}  // namespace
+}  // namespace gansweep::quality
