@@ -1,13 +1,18 @@
 // A tiny Fashion-MNIST sweep, trained in this process by the runner: every
-// evaluation row holds finite image scores, and the classifier and its
-// statistics are cached beside the database.
+// evaluation row holds finite image scores, the classifier and statistics
+// are cached beside the database, and the query layer and the Markdown
+// report show the image measures instead of the toy ones.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "../store/store_test_util.h"
 #include "config/sweep_plan.h"
 #include "quality_test_util.h"
+#include "query/group_comparison.h"
+#include "query/run_table.h"
+#include "report/markdown_report.h"
 #include "runner/sweep_runner.h"
 
 namespace gansweep::quality {
@@ -61,6 +66,32 @@ TEST_F(ImageSweepTest, ImageSweepRecordsFiniteScoresAtEveryEvaluation) {
               name.rfind("fashion-train-statistics-", 0) == 0;
   }
   EXPECT_EQ(cached, 2);
+
+  // The query layer shows the image measures, not the toy ones.
+  const query::RunTable runs = query::query_runs(options.db_path, {});
+  ASSERT_EQ(runs.rows.size(), 1u);
+  const auto has = [&](const std::string& name) {
+    return std::find(runs.outcomes.begin(), runs.outcomes.end(), name) != runs.outcomes.end();
+  };
+  EXPECT_TRUE(has("frechet_distance"));
+  EXPECT_TRUE(has("classes_covered"));
+  EXPECT_FALSE(has("high_quality_fraction"));
+  const query::Cell& fd = runs.rows[0].fields.at("frechet_distance");
+  ASSERT_EQ(fd.kind, query::Cell::Kind::kNumber);
+  EXPECT_DOUBLE_EQ(fd.number, raw.real("SELECT frechet_distance FROM evals WHERE step = 4"));
+
+  const auto comparison =
+      query::compare_groups(options.db_path, runs, {"train.loss"}, {0, 4}, {"g_grad_norm"}, 10);
+  ASSERT_EQ(comparison.groups.size(), 1u);
+  ASSERT_TRUE(comparison.groups[0].median_final_frechet_distance.has_value());
+  EXPECT_DOUBLE_EQ(*comparison.groups[0].median_final_frechet_distance, fd.number);
+  EXPECT_FALSE(comparison.groups[0].median_final_high_quality.has_value());
+
+  report::ReportOptions report;
+  report.databases = {options.db_path};
+  const std::string md = report::build_markdown_report(report);
+  EXPECT_NE(md.find("final Fréchet distance"), std::string::npos);
+  EXPECT_EQ(md.find("final quality"), std::string::npos);
 }
 
 }  // namespace
