@@ -21,5 +21,6 @@ void add_summary_command(CLI::App& app, int& exit_code);
 void add_query_command(CLI::App& app, int& exit_code);
 void add_sql_command(CLI::App& app, int& exit_code);
 void add_report_command(CLI::App& app, int& exit_code);
+void add_check_quality_command(CLI::App& app, int& exit_code);
 
 }  // namespace gansweep::cli

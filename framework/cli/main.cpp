@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   cli::add_sql_command(app, exit_code);
   cli::add_report_command(app, exit_code);
   cli::add_keys_command(app, exit_code);
+  cli::add_check_quality_command(app, exit_code);
 
   try {
     app.parse(argc, argv);
