@@ -3,6 +3,7 @@
 // "lr<1e-3", "g_loss<0.1"), a ranking (--sort g_loss), and CSV or JSON
 // output. The database is opened read-only and filter values are bound as
 // parameters.
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -83,9 +84,12 @@ void print_comparison(const QueryArguments& args, const query::RunTable& runs) {
       item["median_first_nonfinite_step"] = group.median_first_nonfinite_step
                                                 ? nlohmann::json(*group.median_first_nonfinite_step)
                                                 : nlohmann::json(nullptr);
-      item["median_final_high_quality"] = group.median_final_high_quality
-                                              ? nlohmann::json(*group.median_final_high_quality)
-                                              : nlohmann::json(nullptr);
+      const auto optional_json = [](const std::optional<double>& x) {
+        return x ? nlohmann::json(*x) : nlohmann::json(nullptr);
+      };
+      item["median_final_high_quality"] = optional_json(group.median_final_high_quality);
+      item["median_final_frechet_distance"] = optional_json(group.median_final_frechet_distance);
+      item["median_final_classes_covered"] = optional_json(group.median_final_classes_covered);
       for (const auto& m : group.metrics) {
         item[m.metric] = {{"median", m.median},
                           {"q25", m.q25},
@@ -108,8 +112,21 @@ void print_comparison(const QueryArguments& args, const query::RunTable& runs) {
     return;
   }
 
+  // The final quality of the data kinds listed, as in the run table: the
+  // toy data's high-quality fraction, the images' Frechet distance (lower is
+  // better) and classes covered.
+  const auto shows = [&](const char* outcome) {
+    return std::find(runs.outcomes.begin(), runs.outcomes.end(), outcome) != runs.outcomes.end();
+  };
+  const bool toy_quality = shows("high_quality_fraction");
+  const bool image_quality = shows("frechet_distance");
   std::vector<std::string> header = by;
-  for (const char* h : {"runs", "diverged", "first_nonfinite", "final_hq"}) header.push_back(h);
+  for (const char* h : {"runs", "diverged", "first_nonfinite"}) header.push_back(h);
+  if (toy_quality) header.push_back("final_hq");
+  if (image_quality) {
+    header.push_back("final_fd");
+    header.push_back("final_classes");
+  }
   for (const auto& m : args.metrics) {
     for (const char* part : {"median", "q25", "q75", "skipped"}) {
       header.push_back(m + ":" + part);
@@ -121,7 +138,11 @@ void print_comparison(const QueryArguments& args, const query::RunTable& runs) {
     row.push_back(std::to_string(group.runs));
     row.push_back(std::to_string(group.diverged));
     row.push_back(optional_number(group.median_first_nonfinite_step));
-    row.push_back(optional_number(group.median_final_high_quality));
+    if (toy_quality) row.push_back(optional_number(group.median_final_high_quality));
+    if (image_quality) {
+      row.push_back(optional_number(group.median_final_frechet_distance));
+      row.push_back(optional_number(group.median_final_classes_covered));
+    }
     for (const auto& m : group.metrics) {
       row.push_back(number(m.median));
       row.push_back(number(m.q25));
@@ -151,6 +172,11 @@ void print_comparison(const QueryArguments& args, const query::RunTable& runs) {
       "Steps {}:{} of each run; per group, the median and quartiles of the runs' "
       "medians (non-finite values skipped and counted):\n",
       window.begin, window.end);
+  if (image_quality) {
+    fmt::print(
+        "final_fd and final_classes: medians over the runs of their last evaluation's Frechet "
+        "distance to the training set (lower is better) and classes covered (of 10).\n");
+  }
   Table groups;
   groups.set_header(header);
   for (auto& row : rows) groups.add_row(row);

@@ -18,6 +18,7 @@
 #include "cli/run_selection.h"
 #include "config/choices.h"
 #include "config/sweep_plan.h"
+#include "quality/prepare_image_quality.h"
 #include "runner/child_process.h"
 #include "runner/preflight.h"
 #include "runner/run_paths.h"
@@ -58,6 +59,7 @@ struct RunArguments {
   double time_limit = 0;
   double checkpoint_seconds = 60;
   std::vector<std::string> only;
+  std::string classifier_dir;
   CLI::Option* db_option = nullptr;
   CLI::Option* jobs_option = nullptr;
   CLI::Option* devices_option = nullptr;
@@ -119,11 +121,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
   command->add_option("FILE", args->file, "Sweep file (YAML)")->required();
   args->db_option =
       command->add_option("--db", args->db, "Result database (default: results/<sweep name>.db)");
-  args->jobs_option = command
-                          ->add_option("--jobs,-j", args->jobs,
-                                       "Runs trained at once, each in its own process")
-                          ->check(CLI::Range(1, 4096))
-                          ->capture_default_str();
+  args->jobs_option =
+      command->add_option("--jobs,-j", args->jobs, "Runs trained at once, each in its own process")
+          ->check(CLI::Range(1, 4096))
+          ->capture_default_str();
   args->devices_option = command->add_option(
       "--devices", args->devices,
       "Devices to spread runs over: cpu, cuda:0,cuda:1, or all (default: each run's "
@@ -160,6 +161,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
                    "Seconds between a run's checkpoints")
       ->check(CLI::Range(0.0, 1e9))
       ->capture_default_str();
+  command->add_option("--classifier-dir", args->classifier_dir,
+                      "Where the classifier scoring Fashion-MNIST runs is cached (default: "
+                      "classifiers/ beside the database); trained there on first use");
   command->add_option("--only", args->only,
                       "Train only these runs (run keys, or unique prefixes of them)");
 
@@ -175,8 +179,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
     options.db_path =
         db_given ? std::filesystem::path(args->db) : default_db_path(plan.definition.name);
     options.slot_devices = slot_devices(*args);
-    options.jobs = options.slot_devices.empty() ? args->jobs
-                                                : static_cast<int>(options.slot_devices.size());
+    options.jobs =
+        options.slot_devices.empty() ? args->jobs : static_cast<int>(options.slot_devices.size());
     const int runs_at_once = options.jobs;
     const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     // One thread per run unless asked: the small models of loss sweeps gain
@@ -202,23 +206,41 @@ void add_run_command(CLI::App& app, int& exit_code) {
     overrides.erase(std::unique(overrides.begin(), overrides.end()), overrides.end());
     preflight(plan, options.db_path, overrides);
 
+    options.classifier_dir = args->classifier_dir.empty()
+                                 ? default_classifier_dir(options.db_path)
+                                 : std::filesystem::path(args->classifier_dir);
+    // Image runs need the classifier: trained (or loaded) here, once, so
+    // that parallel run processes find it cached.
+    std::set<std::string> image_folders;
+    for (const auto& run : plan.runs) {
+      if (run.experiment.data_kind == DataKind::kFashionMnist) {
+        image_folders.insert(run.experiment.data_path);
+      }
+    }
+    for (const auto& folder : image_folders) {
+      fmt::print(stderr, "gansweep: {}\n",
+                 quality::prepare_image_quality(
+                     folder, options.classifier_dir, quality::ClassifierRecipe{},
+                     [](const std::string& line) { fmt::print(stderr, "gansweep: {}\n", line); }));
+    }
+
     options.interactive = isatty(STDERR_FILENO) != 0;
     options.stop_requested = &g_stop_requested;
     install_signal_handlers();
 
     const SweepOutcome outcome = schedule_sweep(plan, options);
-    const int considered = options.only.empty() ? outcome.planned
-                                                : static_cast<int>(options.only.size());
+    const int considered =
+        options.only.empty() ? outcome.planned : static_cast<int>(options.only.size());
     const int not_started = considered - outcome.skipped - outcome.done - outcome.diverged -
                             outcome.failed - outcome.interrupted;
-    fmt::print(stderr,
-               "gansweep: {} run{}: {} done, {} diverged, {} failed, {} interrupted, {} "
-               "already finished{}{}\n",
-               considered, considered == 1 ? "" : "s", outcome.done, outcome.diverged,
-               outcome.failed, outcome.interrupted, outcome.skipped,
-               outcome.resumed > 0 ? fmt::format(", {} resumed from checkpoints", outcome.resumed)
-                                   : "",
-               not_started > 0 ? fmt::format(", {} not started", not_started) : "");
+    fmt::print(
+        stderr,
+        "gansweep: {} run{}: {} done, {} diverged, {} failed, {} interrupted, {} "
+        "already finished{}{}\n",
+        considered, considered == 1 ? "" : "s", outcome.done, outcome.diverged, outcome.failed,
+        outcome.interrupted, outcome.skipped,
+        outcome.resumed > 0 ? fmt::format(", {} resumed from checkpoints", outcome.resumed) : "",
+        not_started > 0 ? fmt::format(", {} not started", not_started) : "");
     fmt::print("{}\n", options.db_path.string());
     if (outcome.interrupted > 0 || g_stop_requested.load()) {
       exit_code = kExitInterrupted;

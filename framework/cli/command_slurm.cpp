@@ -22,8 +22,8 @@
 #include "config/choices.h"
 #include "config/sweep_plan.h"
 #include "runner/preflight.h"
-#include "runner/slurm_script.h"
 #include "runner/run_paths.h"
+#include "runner/slurm_script.h"
 #include "store/shard_merge.h"
 #include "util/text.h"
 

@@ -42,6 +42,7 @@ struct TrainRunArguments {
   double checkpoint_seconds = 60;
   bool report_progress = false;
   std::string journal = "wal";
+  std::string classifier_dir;
   CLI::Option* device_option = nullptr;
 };
 
@@ -59,8 +60,7 @@ void add_train_run_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   args->device_option = command->add_option("--device", args->device, "Override train.device");
   command
-      ->add_option("--checkpoint-seconds", args->checkpoint_seconds,
-                   "Seconds between checkpoints")
+      ->add_option("--checkpoint-seconds", args->checkpoint_seconds, "Seconds between checkpoints")
       ->check(CLI::Range(0.0, 1e9))
       ->capture_default_str();
   command
@@ -68,6 +68,9 @@ void add_train_run_command(CLI::App& app, int& exit_code) {
                    "wal, or delete for a database on a network file system (Slurm shards)")
       ->check(CLI::IsMember({"wal", "delete"}))
       ->capture_default_str();
+  command->add_option("--classifier-dir", args->classifier_dir,
+                      "Classifier cache for Fashion-MNIST runs (default: classifiers/ beside "
+                      "the database)");
   command->add_flag("--report-progress", args->report_progress,
                     "Print 'progress N' lines on standard output for the scheduler");
 
@@ -96,6 +99,7 @@ void add_train_run_command(CLI::App& app, int& exit_code) {
     }
     options.checkpoint_seconds = args->checkpoint_seconds;
     options.journal = store::parse_journal_mode(args->journal);
+    options.classifier_dir = args->classifier_dir;
     options.stop_requested = &g_stop_requested;
     if (args->report_progress) {
       auto last = std::make_shared<std::chrono::steady_clock::time_point>();

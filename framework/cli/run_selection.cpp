@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "util/text.h"
 
@@ -28,10 +28,9 @@ std::vector<std::string> select_keys(const std::vector<std::string>& known,
                               quote_for_message(want), known.size()));
     }
     if (matches.size() > 1) {
-      throw CLI::ValidationError(option,
-                                 fmt::format("{} matches {} runs ({}, {}, ...); give more of it",
-                                             quote_for_message(want), matches.size(), matches[0],
-                                             matches[1]));
+      throw CLI::ValidationError(
+          option, fmt::format("{} matches {} runs ({}, {}, ...); give more of it",
+                              quote_for_message(want), matches.size(), matches[0], matches[1]));
     }
     if (std::find(selected.begin(), selected.end(), matches[0]) == selected.end()) {
       selected.push_back(matches[0]);

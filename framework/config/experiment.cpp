@@ -86,6 +86,16 @@ Experiment resolve_experiment(const Assignment& settings, const std::string& fil
   e.layer_every = r.integer("log.layer_every");
   e.eval_samples = r.integer("log.eval_samples");
   e.sample_count = r.integer("log.sample_count");
+  if (!is_toy_data(e.data_kind)) {
+    if (!r.given("log.eval_samples")) {
+      e.eval_samples = kImageEvalSamples;
+    } else if (e.eval_samples < 2 || e.eval_samples > kMaxImageEvalSamples) {
+      r.fail("log.eval_samples",
+             fmt::format("an image evaluation scores 2 to {} samples (a covariance needs at "
+                         "least 2), found {}",
+                         kMaxImageEvalSamples, e.eval_samples));
+    }
+  }
 
   if (e.model_kind == ModelKind::kDcgan && is_toy_data(e.data_kind)) {
     r.fail("model.kind",
@@ -130,7 +140,7 @@ std::string canonical_settings(const Experiment& e) {
   add("log.every", e.log_every);
   add("log.eval_every", e.eval_every);
   add("log.layer_every", e.layer_every);
-  if (is_toy_data(e.data_kind)) add("log.eval_samples", e.eval_samples);
+  add("log.eval_samples", e.eval_samples);
   add("log.sample_count", e.sample_count);
 
   std::sort(items.begin(), items.end(),
@@ -141,8 +151,12 @@ std::string canonical_settings(const Experiment& e) {
     const std::string default_path =
         (path == "train.lr_g" || path == "train.lr_d") ? "train.lr" : path;
     const ParamSpec* spec = find_parameter(default_path);
-    if (spec != nullptr && spec->default_value && *spec->default_value == value &&
-        path != "data.kind") {
+    if (path == "log.eval_samples" && !is_toy_data(e.data_kind)) {
+      // Images have their own default; image runs from before they were
+      // scored keep their keys.
+      if (value == ParamValue(kImageEvalSamples)) continue;
+    } else if (spec != nullptr && spec->default_value && *spec->default_value == value &&
+               path != "data.kind") {
       continue;
     }
     if (json.size() > 1) json += ',';

@@ -126,8 +126,9 @@ std::vector<ParamSpec> build_specs() {
   specs.push_back(integer("log.layer_every", 100, 0, 1e9,
                           "Record per-layer gradient norms every this many steps; 0: never."));
   specs.push_back(integer("log.eval_samples", 2500, 1, 1e6,
-                          "Generated points per toy-data evaluation (VEEGAN protocol: "
-                          "2500)."));
+                          "Generated samples per evaluation: toy points (VEEGAN protocol: "
+                          "2500), or images for the Frechet distance and class coverage "
+                          "(1000 when not given; 2 to 10000)."));
   specs.push_back(integer("log.sample_count", 64, 0, 4096,
                           "Fixed-noise samples stored at each evaluation, for the report."));
   return specs;

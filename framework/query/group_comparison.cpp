@@ -107,6 +107,14 @@ GroupComparison compare_groups(const std::filesystem::path& db_path, const RunTa
     GroupStats& stats = out.groups[g];
     std::vector<double> first_nonfinite;
     std::vector<double> final_quality;
+    std::vector<double> final_distance;
+    std::vector<double> final_classes;
+    const auto add_final = [](const RunRow& row, const char* field, std::vector<double>* out) {
+      const auto& cell = row.fields.at(field);
+      if (cell.kind == Cell::Kind::kNumber && std::isfinite(cell.number)) {
+        out->push_back(cell.number);
+      }
+    };
     for (const RunRow* row : members[g]) {
       ++stats.runs;
       if (row->status == "diverged") {
@@ -114,11 +122,14 @@ GroupComparison compare_groups(const std::filesystem::path& db_path, const RunTa
         const auto& step = row->fields.at("first_nonfinite_step");
         if (step.kind == Cell::Kind::kNumber) first_nonfinite.push_back(step.number);
       }
-      const auto& quality = row->fields.at("high_quality_fraction");
-      if (quality.kind == Cell::Kind::kNumber) final_quality.push_back(quality.number);
+      add_final(*row, "high_quality_fraction", &final_quality);
+      add_final(*row, "frechet_distance", &final_distance);
+      add_final(*row, "classes_covered", &final_classes);
     }
     stats.median_first_nonfinite_step = median_or_empty(first_nonfinite);
     stats.median_final_high_quality = median_or_empty(final_quality);
+    stats.median_final_frechet_distance = median_or_empty(final_distance);
+    stats.median_final_classes_covered = median_or_empty(final_classes);
     for (std::size_t m = 0; m < metrics.size(); ++m) {
       MetricStats metric{metrics[m]};
       std::vector<double> medians;

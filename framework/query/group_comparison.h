@@ -33,7 +33,11 @@ struct GroupStats {
   std::int64_t runs = 0;
   std::int64_t diverged = 0;
   std::optional<double> median_first_nonfinite_step;  // over diverged runs
-  std::optional<double> median_final_high_quality;    // last evaluation, toy data
+  // Medians over the group's runs of their last evaluation: toy data's
+  // high-quality fraction, images' Frechet distance and classes covered.
+  std::optional<double> median_final_high_quality;
+  std::optional<double> median_final_frechet_distance;
+  std::optional<double> median_final_classes_covered;
   std::vector<MetricStats> metrics;
 };
 

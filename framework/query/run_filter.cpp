@@ -23,7 +23,6 @@ constexpr RunColumn kRunColumns[] = {
     {"threads", true},  {"host", false},         {"run_key", false},
     {"sweep", false},
 };
-constexpr const char* kEvalColumns[] = {"modes_covered", "high_quality_fraction", "mode_kl"};
 
 std::string trim(const std::string& text) {
   const auto begin = text.find_first_not_of(" \t");
@@ -36,7 +35,10 @@ std::string trim(const std::string& text) {
   std::string accepted = "a setting (train.lr, or lr when unambiguous), ";
   for (const auto& c : kRunColumns) accepted += std::string(c.name) + ", ";
   for (const auto c : store::kStepMetricColumns) accepted += std::string(c) + ", ";
-  accepted += "modes_covered, high_quality_fraction or mode_kl";
+  for (std::size_t i = 0; i + 1 < kEvalColumns.size(); ++i) {
+    accepted += std::string(kEvalColumns[i]) + ", ";
+  }
+  accepted += "or " + std::string(kEvalColumns.back());
   throw std::invalid_argument(fmt::format("unknown field '{}'; expected {}", text, accepted));
 }
 
@@ -55,7 +57,7 @@ RunField resolve_run_field(const std::string& text) {
   for (const auto c : store::kStepMetricColumns) {
     if (text == c) return {RunField::Kind::kFinalStep, text, true};
   }
-  for (const auto* c : kEvalColumns) {
+  for (const auto c : kEvalColumns) {
     if (text == c) return {RunField::Kind::kFinalEval, text, true};
   }
   // A setting's last part, when only one setting ends that way.

@@ -4,11 +4,19 @@
 // Torch-free.
 #pragma once
 
+#include <array>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 namespace gansweep::query {
+
+// The columns of `evals` a query can name, in table order: toy-data quality,
+// then image quality.
+inline constexpr std::array<std::string_view, 6> kEvalColumns = {
+    "modes_covered",    "high_quality_fraction", "mode_kl",
+    "frechet_distance", "classes_covered",       "class_kl"};
 
 enum class CompareOp { kEqual, kNotEqual, kLess, kLessEqual, kGreater, kGreaterEqual };
 
@@ -26,7 +34,7 @@ struct RunField {
 // last part when it is unambiguous ("lr", "d_steps"), a runs column
 // ("status", "steps_done", "first_nonfinite_step", "attempts",
 // "train_seconds"), a step metric ("g_loss", "g_grad_norm", ...) or an
-// evaluation ("modes_covered", "high_quality_fraction", "mode_kl"). Throws
+// evaluation (kEvalColumns: "modes_covered", "frechet_distance", ...). Throws
 // std::invalid_argument naming the field and listing what is accepted.
 RunField resolve_run_field(const std::string& text);
 

@@ -14,11 +14,12 @@
 namespace gansweep::query {
 namespace {
 
-// The outcome columns every listing shows.
+// The outcome columns every listing shows, then the quality measures of the
+// data kinds among the listed runs.
 const std::vector<std::string> kShownOutcomes = {
-    "steps_done", "first_nonfinite_step", "d_loss",
-    "g_loss",     "g_grad_norm",          "dg_dlogit",
-    "d_fake",     "modes_covered",        "high_quality_fraction"};
+    "steps_done", "first_nonfinite_step", "d_loss", "g_loss", "g_grad_norm", "dg_dlogit", "d_fake"};
+const std::vector<std::string> kToyQuality = {"modes_covered", "high_quality_fraction"};
+const std::vector<std::string> kImageQuality = {"frechet_distance", "classes_covered"};
 
 bool is_finite_number(const Cell& cell) {
   return cell.kind == Cell::Kind::kNumber && std::isfinite(cell.number);
@@ -94,7 +95,8 @@ RunTable query_runs(const std::filesystem::path& db_path, const RunQuery& query)
       "AND e.step = (SELECT max(step) FROM evals WHERE run_key = q.run_key)) "
       "SELECT r.run_key, coalesce(l.sweep, r.sweep), coalesce(l.position, r.position), "
       "r.status, r.config_json, r.steps_done, r.first_nonfinite_step, ls.nan_mask{}, "
-      "le.modes_covered, le.high_quality_fraction, le.mode_kl "
+      "le.modes_covered, le.high_quality_fraction, le.mode_kl, le.frechet_distance, "
+      "le.classes_covered, le.class_kl "
       "FROM runs r LEFT JOIN sweep_runs l ON l.run_key = r.run_key "
       "LEFT JOIN last_step ls ON ls.run_key = r.run_key "
       "LEFT JOIN last_eval le ON le.run_key = r.run_key WHERE 1",
@@ -124,7 +126,6 @@ RunTable query_runs(const std::filesystem::path& db_path, const RunQuery& query)
   }
 
   RunTable table;
-  table.outcomes = kShownOutcomes;
   std::vector<std::map<std::string, Cell>> settings_of_row;
   while (statement.step()) {
     RunRow row;
@@ -153,9 +154,10 @@ RunTable query_runs(const std::filesystem::path& db_path, const RunQuery& query)
       row.fields[std::string(store::kStepMetricColumns[i])] = cell;
     }
     const int eval_column = 8 + store::kStepMetricCount;
-    row.fields["modes_covered"] = number_or_missing(eval_column);
-    row.fields["high_quality_fraction"] = number_or_missing(eval_column + 1);
-    row.fields["mode_kl"] = number_or_missing(eval_column + 2);
+    for (std::size_t i = 0; i < kEvalColumns.size(); ++i) {
+      row.fields[std::string(kEvalColumns[i])] =
+          number_or_missing(eval_column + static_cast<int>(i));
+    }
     settings_of_row.push_back(std::move(settings));
     table.rows.push_back(std::move(row));
   }
@@ -173,6 +175,24 @@ RunTable query_runs(const std::filesystem::path& db_path, const RunQuery& query)
     }
   }
   table.settings.assign(varying.begin(), varying.end());
+
+  // Toy and image quality are measured differently; show each kind's
+  // measures when runs of that kind are listed (toy ones when none are).
+  bool any_image = false;
+  bool any_toy = false;
+  for (const auto& settings : settings_of_row) {
+    const auto kind = settings.find("data.kind");
+    const bool image = kind != settings.end() && kind->second.display() == "fashion_mnist";
+    any_image = any_image || image;
+    any_toy = any_toy || !image;
+  }
+  table.outcomes = kShownOutcomes;
+  if (any_toy || !any_image) {
+    table.outcomes.insert(table.outcomes.end(), kToyQuality.begin(), kToyQuality.end());
+  }
+  if (any_image) {
+    table.outcomes.insert(table.outcomes.end(), kImageQuality.begin(), kImageQuality.end());
+  }
 
   if (query.sort_by) {
     const std::string key = query.sort_by->name;

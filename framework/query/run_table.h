@@ -43,7 +43,9 @@ struct RunRow {
 
 struct RunTable {
   std::vector<std::string> settings;  // setting paths whose values differ between rows
-  std::vector<std::string> outcomes;  // outcome fields shown, in order
+  // Outcome fields shown, in order: the last step row's, then the last
+  // evaluation's quality measures of the data kinds listed.
+  std::vector<std::string> outcomes;
   std::vector<RunRow> rows;
 };
 

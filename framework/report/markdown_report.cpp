@@ -1,5 +1,8 @@
 #include "report/markdown_report.h"
 
+#include <algorithm>
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "query/group_comparison.h"
@@ -47,13 +50,41 @@ std::string build_markdown_report(const ReportOptions& options) {
   for (const auto& path : options.databases) {
     const query::RunTable runs = query::query_runs(path, {});
     md += "\n## " + cell(path.string()) + "\n\n";
+    const auto shows = [&](const char* outcome) {
+      return std::find(runs.outcomes.begin(), runs.outcomes.end(), outcome) != runs.outcomes.end();
+    };
+    const bool toy_quality = shows("high_quality_fraction");
+    const bool image_quality = shows("frechet_distance");
     md +=
         "Per group: the median and quartiles, over runs, of each run's median in steps "
-        "0-199; final quality is the median of the last evaluation's high-quality "
-        "fraction (toy data).\n\n";
+        "0-199";
+    if (toy_quality) {
+      md +=
+          "; final quality is the median of the last evaluation's high-quality fraction "
+          "(toy data)";
+    }
+    if (image_quality) {
+      md +=
+          "; final Fréchet distance (to the training set, in a Fashion-MNIST classifier's "
+          "features; lower is better) and final classes covered (of 10) are medians of the "
+          "last evaluation (images)";
+    }
+    md += ".\n\n";
     const auto comparison = query::compare_groups(path, runs, by, {0, 200}, metrics, 500);
-    md += header({"loss", "lr", "d_steps", "runs", "diverged", "g_grad_norm median [q25, q75]",
-                  "dg_dlogit median [q25, q75]", "final quality"});
+    std::vector<std::string> group_columns{"loss",
+                                           "lr",
+                                           "d_steps",
+                                           "runs",
+                                           "diverged",
+                                           "g_grad_norm median [q25, q75]",
+                                           "dg_dlogit median [q25, q75]"};
+    if (toy_quality) group_columns.push_back("final quality");
+    if (image_quality) {
+      group_columns.push_back("final Fréchet distance");
+      group_columns.push_back("final classes covered");
+    }
+    md += header(group_columns);
+    const auto optional = [](const std::optional<double>& x) { return x ? number(*x) : "n/a"; };
     for (const auto& g : comparison.groups) {
       std::vector<std::string> cells = g.key;
       cells.push_back(std::to_string(g.runs));
@@ -61,7 +92,11 @@ std::string build_markdown_report(const ReportOptions& options) {
       for (const auto& m : g.metrics) {
         cells.push_back(fmt::format("{} [{}, {}]", number(m.median), number(m.q25), number(m.q75)));
       }
-      cells.push_back(g.median_final_high_quality ? number(*g.median_final_high_quality) : "n/a");
+      if (toy_quality) cells.push_back(optional(g.median_final_high_quality));
+      if (image_quality) {
+        cells.push_back(optional(g.median_final_frechet_distance));
+        cells.push_back(optional(g.median_final_classes_covered));
+      }
       md += row(cells);
     }
     md += "\n### Runs\n\n";

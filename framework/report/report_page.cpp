@@ -350,44 +350,71 @@ function drawSample(parent, group) {
     ctx.putImageData(img, 0, 0);
   }
 }
+// The outcome per lr x d_steps, one table per loss and measure: medians over
+// seeds of the last evaluation's toy-data high-quality fraction, or of the
+// images' Frechet distance and classes covered; the measures of the data
+// kinds in the database (the run table's columns).
+const OUTCOMES = [
+  {column: "high_quality_fraction", caption: "final high-quality fraction (median over seeds)",
+   text: m => m.toFixed(3), hue: m => 120 * m},
+  {column: "frechet_distance",
+   caption: "final Fréchet distance to the training set (median over seeds; lower is better)",
+   text: m => m.toPrecision(4), hue: null},
+  {column: "classes_covered", caption: "final classes covered, of 10 (median over seeds)",
+   text: m => m.toFixed(0), hue: m => 12 * m},
+];
+function lowIsGreen(m, lo, hi) {
+  // On a log scale: the distances of one sweep span orders of magnitude.
+  if (!(lo > 0) || !(hi > lo)) return 120;
+  return 120 * (1 - (Math.log(m) - Math.log(lo)) / (Math.log(hi) - Math.log(lo)));
+}
 function heatmaps(parent, db) {
-  // Median over seeds of the last evaluation's high-quality fraction (toy
-  // data), per lr x d_steps, one table per loss.
-  const col = db.columns.indexOf("high_quality_fraction");
   const idx = k => db.columns.indexOf(k);
   const loss = idx("train.loss"), lr = idx("train.lr"), ds = idx("train.d_steps");
-  const cells = {};
-  for (const r of db.runs) {
-    const q = parseFloat(r[col]);
-    const key = [loss >= 0 ? r[loss] : "", lr >= 0 ? r[lr] : "", ds >= 0 ? r[ds] : ""];
-    const k = JSON.stringify(key);
-    (cells[k] = cells[k] || []).push(Number.isFinite(q) ? q : NaN);
-  }
-  const losses = [...new Set(Object.keys(cells).map(k => JSON.parse(k)[0]))];
-  const lrs = [...new Set(Object.keys(cells).map(k => JSON.parse(k)[1]))].sort((a, b) => a - b);
-  const dss = [...new Set(Object.keys(cells).map(k => JSON.parse(k)[2]))].sort((a, b) => a - b);
-  for (const l of losses) {
-    const table = el("table", {class: "heatmap"});
-    const caption = `${l || "all"}: final high-quality fraction (median over seeds)`;
-    table.appendChild(el("caption", {}, caption));
-    const head = el("tr");
-    head.appendChild(el("th", {}, "lr \\ d_steps"));
-    dss.forEach(d => head.appendChild(el("th", {}, d)));
-    table.appendChild(head);
-    for (const r of lrs) {
-      const tr = el("tr");
-      tr.appendChild(el("th", {}, r));
-      for (const d of dss) {
-        const vals = (cells[JSON.stringify([l, r, d])] || []).filter(Number.isFinite);
-        vals.sort((a, b) => a - b);
-        const m = vals.length ? vals[Math.floor((vals.length - 1) / 2)] : NaN;
-        const td = el("td", {}, Number.isFinite(m) ? m.toFixed(3) : "n/a");
-        if (Number.isFinite(m)) td.style.background = `hsl(${120 * m}, 70%, 75%)`;
-        tr.appendChild(td);
-      }
-      table.appendChild(tr);
+  for (const spec of OUTCOMES) {
+    const col = idx(spec.column);
+    if (col < 0) continue;
+    const cells = {};
+    for (const r of db.runs) {
+      const q = parseFloat(r[col]);
+      const key = [loss >= 0 ? r[loss] : "", lr >= 0 ? r[lr] : "", ds >= 0 ? r[ds] : ""];
+      const k = JSON.stringify(key);
+      (cells[k] = cells[k] || []).push(Number.isFinite(q) ? q : NaN);
     }
-    parent.appendChild(table);
+    const medians = {};
+    for (const [k, all] of Object.entries(cells)) {
+      const vals = all.filter(Number.isFinite).sort((a, b) => a - b);
+      medians[k] = vals.length ? vals[Math.floor((vals.length - 1) / 2)] : NaN;
+    }
+    const finite = Object.values(medians).filter(Number.isFinite);
+    const lo = Math.min(...finite), hi = Math.max(...finite);
+    const losses = [...new Set(Object.keys(cells).map(k => JSON.parse(k)[0]))];
+    const lrs = [...new Set(Object.keys(cells).map(k => JSON.parse(k)[1]))].sort((a, b) => a - b);
+    const dss = [...new Set(Object.keys(cells).map(k => JSON.parse(k)[2]))].sort((a, b) => a - b);
+    for (const l of losses) {
+      const table = el("table", {class: "heatmap"});
+      table.appendChild(el("caption", {}, `${l || "all"}: ${spec.caption}`));
+      const head = el("tr");
+      head.appendChild(el("th", {}, "lr \\ d_steps"));
+      dss.forEach(d => head.appendChild(el("th", {}, d)));
+      table.appendChild(head);
+      for (const r of lrs) {
+        const tr = el("tr");
+        tr.appendChild(el("th", {}, r));
+        for (const d of dss) {
+          const k = JSON.stringify([l, r, d]);
+          const m = k in medians ? medians[k] : NaN;
+          const td = el("td", {}, Number.isFinite(m) ? spec.text(m) : "n/a");
+          if (Number.isFinite(m)) {
+            const hue = spec.hue ? spec.hue(m) : lowIsGreen(m, lo, hi);
+            td.style.background = `hsl(${hue}, 70%, 75%)`;
+          }
+          tr.appendChild(td);
+        }
+        table.appendChild(tr);
+      }
+      parent.appendChild(table);
+    }
   }
 }
 function runsTable(parent, db) {

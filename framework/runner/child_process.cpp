@@ -49,8 +49,7 @@ std::unique_ptr<ChildProcess> ChildProcess::start(const std::vector<std::string>
                                                   const std::filesystem::path& stderr_log) {
   if (argv.empty()) throw std::invalid_argument("ChildProcess::start: empty argv");
   std::filesystem::create_directories(stderr_log.parent_path());
-  const int log_fd =
-      ::open(stderr_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const int log_fd = ::open(stderr_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) {
     throw std::system_error(errno, std::generic_category(),
                             fmt::format("cannot open {}", stderr_log.string()));

@@ -5,10 +5,10 @@
 
 #include <stdexcept>
 
-#include "config/sweep_plan.h"
 #include <filesystem>
 #include <string>
 #include <vector>
+#include "config/sweep_plan.h"
 
 namespace gansweep {
 

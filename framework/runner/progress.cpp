@@ -72,9 +72,11 @@ void Progress::draw(bool force) {
   // Steps left: the unstarted runs' share of the total, less what the runs
   // in flight have done.
   std::int64_t in_flight_done = 0;
-  for (const auto& [key, steps] : in_flight_) in_flight_done += std::max<std::int64_t>(0, steps.second);
+  for (const auto& [key, steps] : in_flight_)
+    in_flight_done += std::max<std::int64_t>(0, steps.second);
   const int runs_left = runs_to_train_ - runs_finished_;
-  const double per_run = runs_to_train_ > 0 ? static_cast<double>(total_steps_) / runs_to_train_ : 0;
+  const double per_run =
+      runs_to_train_ > 0 ? static_cast<double>(total_steps_) / runs_to_train_ : 0;
   const double left = std::max(0.0, per_run * runs_left - static_cast<double>(in_flight_done));
   const double eta = rate > 0 ? left / rate : -1;
   const double fraction = total_steps_ > 0 ? 1.0 - left / static_cast<double>(total_steps_) : 0;

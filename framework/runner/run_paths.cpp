@@ -8,6 +8,10 @@ std::filesystem::path default_db_path(const std::string& sweep_name) {
   return std::filesystem::path("results") / (safe_file_name(sweep_name) + ".db");
 }
 
+std::filesystem::path default_classifier_dir(const std::filesystem::path& db_path) {
+  return db_path.parent_path() / "classifiers";
+}
+
 std::filesystem::path runs_directory(const std::filesystem::path& db_path) {
   // results/x.db -> results/x.runs; any other name keeps its extension
   // (exp.v1 -> exp.v1.runs) so two databases never share a folder.

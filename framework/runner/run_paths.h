@@ -13,6 +13,11 @@
 
 namespace gansweep {
 
+// The classifier cache beside a database (results/classifiers for
+// results/x.db), where Fashion-MNIST runs find the classifier that scores
+// them.
+std::filesystem::path default_classifier_dir(const std::filesystem::path& db_path);
+
 // results/<sweep name made safe as a file name>.db
 std::filesystem::path default_db_path(const std::string& sweep_name);
 

@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "quality/image_quality.h"
 #include "runner/run_paths.h"
 #include "runner/run_registration.h"
 #include "runner/store_recorder.h"
@@ -91,12 +92,18 @@ WorkerResult train_run_in_process(const SweepPlan& plan, const PlannedRun& run,
     train_options.on_step = options.on_step;
     train_options.checkpoint_path = checkpoint;
     train_options.checkpoint_seconds = options.checkpoint_seconds;
+    if (experiment.data_kind == DataKind::kFashionMnist) {
+      train_options.image_quality = quality::shared_image_quality(
+          experiment.data_path, preload_training_images(experiment.data_path),
+          options.classifier_dir.empty() ? default_classifier_dir(options.db_path)
+                                         : options.classifier_dir,
+          options.classifier_recipe, [&](const std::string& line) { log->info("{}", line); });
+    }
     auto trainer = std::make_unique<Trainer>(experiment, train_options);
     if (result.claim == store::StartOutcome::kResumed) {
       try {
         result.resumed_from = trainer->resume_from(checkpoint);
-        log->info("resumed from the checkpoint at step {} on {}", *result.resumed_from,
-                  env.device);
+        log->info("resumed from the checkpoint at step {} on {}", *result.resumed_from, env.device);
         if (options.on_resumed) options.on_resumed(*result.resumed_from);
       } catch (const CheckpointError& e) {
         // The rows up to the checkpoint were kept for it; without it they

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "config/sweep_plan.h"
+#include "quality/classifier_recipe.h"
 #include "store/records.h"
 #include "store/result_store.h"
 
@@ -29,6 +30,10 @@ struct WorkerOptions {
   // A shard on a network file system uses a rollback journal (see
   // store::JournalMode).
   store::JournalMode journal = store::JournalMode::kWal;
+  // Where Fashion-MNIST runs find (or train, if absent) their classifier,
+  // and how it is trained (tests use a tiny recipe).
+  std::filesystem::path classifier_dir;
+  quality::ClassifierRecipe classifier_recipe;
   const std::atomic<bool>* stop_requested = nullptr;
   std::function<void(std::int64_t)> on_step;     // steps done so far
   std::function<void(std::int64_t)> on_resumed;  // the checkpoint's step

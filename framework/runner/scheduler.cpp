@@ -111,6 +111,10 @@ std::vector<std::string> Scheduler::arguments_for(const PlannedRun& run,
                                    "--checkpoint-seconds",
                                    fmt::format("{}", options_.checkpoint_seconds),
                                    "--report-progress"};
+  if (!options_.classifier_dir.empty()) {
+    argv.push_back("--classifier-dir");
+    argv.push_back(options_.classifier_dir.string());
+  }
   if (device) {
     argv.push_back("--device");
     argv.push_back(*device);
@@ -126,8 +130,8 @@ void Scheduler::launch(const PlannedRun& run, std::size_t slot) {
   flight.started = Clock::now();
   flight.child = ChildProcess::start(arguments_for(run, slots_[slot]),
                                      run_log_path(options_.db_path, run.run_key));
-  log_->info("run {} started (process {}, attempt {}{})", run.run_key, flight.child->pid(),
-             attempt, slots_[slot] ? ", on " + *slots_[slot] : "");
+  log_->info("run {} started (process {}, attempt {}{})", run.run_key, flight.child->pid(), attempt,
+             slots_[slot] ? ", on " + *slots_[slot] : "");
   progress_->run_started(run.run_key);
   slot_busy_[slot] = true;
   in_flight_.push_back(std::move(flight));
@@ -306,8 +310,8 @@ SweepOutcome Scheduler::run() {
         for (auto& flight : in_flight_) flight.child->signal(SIGTERM);
         stop_forwarded = true;
         if (!in_flight_.empty()) {
-          say(fmt::format("stopping: waiting for {} run{} to save a checkpoint",
-                          in_flight_.size(), in_flight_.size() == 1 ? "" : "s"));
+          say(fmt::format("stopping: waiting for {} run{} to save a checkpoint", in_flight_.size(),
+                          in_flight_.size() == 1 ? "" : "s"));
         }
       }
       if (in_flight_.empty()) break;

@@ -31,13 +31,14 @@ struct SchedulerOptions {
   // "cuda:1", "cuda:0", "cuda:1"} runs two per GPU. Empty: `jobs` slots,
   // each run on its own train.device.
   std::vector<std::string> slot_devices;
-  int jobs = 1;          // runs at once when slot_devices is empty
-  int threads = 1;       // LibTorch intra-op threads per run
-  int retries = 0;       // extra attempts for a run that crashed or failed
+  int jobs = 1;                   // runs at once when slot_devices is empty
+  int threads = 1;                // LibTorch intra-op threads per run
+  int retries = 0;                // extra attempts for a run that crashed or failed
   double time_limit_seconds = 0;  // per attempt; 0: none
   double checkpoint_seconds = 60;
-  std::vector<std::string> only;  // run keys to train; empty: all
-  bool interactive = false;       // draw a progress bar
+  std::filesystem::path classifier_dir;  // passed on to the run processes
+  std::vector<std::string> only;         // run keys to train; empty: all
+  bool interactive = false;              // draw a progress bar
   // Set by the first Ctrl-C: no new runs start, runs in flight are asked to
   // stop (they checkpoint and are marked interrupted).
   const std::atomic<bool>* stop_requested = nullptr;

@@ -59,12 +59,16 @@ struct StepRow {
 };
 
 // Evaluation of the generator at a step. Toy-data quality (REFERENCE §3) for
-// ring8/grid25; the fields a data kind does not define stay empty (NULL).
+// ring8/grid25, image quality (quality/image_quality.h) for Fashion-MNIST;
+// the fields a data kind does not define stay empty (NULL).
 struct EvalRow {
   std::int64_t step = 0;
   std::optional<double> modes_covered;
   std::optional<double> high_quality_fraction;  // in [0, 1]
   std::optional<double> mode_kl;                // KL(histogram || uniform)
+  std::optional<double> frechet_distance;       // to the training set; lower is better
+  std::optional<double> classes_covered;        // of 10
+  std::optional<double> class_kl;               // KL(predicted classes || uniform)
 };
 
 struct LayerGradRow {

@@ -575,11 +575,11 @@ bool ResultStore::fail_unfinished_run(const std::string& run_key, const std::str
   require_writable("mark a run failed");
   flush();
   Transaction tx(*db_);
-  Statement update = db_->prepare(
-      fmt::format("UPDATE runs SET status = 'failed', error = ?2, finished_at = {} "
-                  "WHERE run_key = ?1 AND status NOT IN ('done', 'diverged')",
-                  kNowSql),
-      fmt::format("cannot mark run {} failed", run_key));
+  Statement update =
+      db_->prepare(fmt::format("UPDATE runs SET status = 'failed', error = ?2, finished_at = {} "
+                               "WHERE run_key = ?1 AND status NOT IN ('done', 'diverged')",
+                               kNowSql),
+                   fmt::format("cannot mark run {} failed", run_key));
   update.bind_text(1, run_key).bind_text(2, error);
   update.run();
   const bool changed = db_->changes() > 0;
@@ -733,8 +733,8 @@ void ResultStore::flush() {
   if (!p.evals.empty()) {
     if (!p.insert_eval) {
       p.insert_eval = db_->prepare(
-          "INSERT INTO evals (run_key, step, modes_covered, high_quality_fraction, mode_kl) "
-          "VALUES (?1, ?2, ?3, ?4, ?5)",
+          "INSERT INTO evals (run_key, step, modes_covered, high_quality_fraction, mode_kl, "
+          "frechet_distance, classes_covered, class_kl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
           "cannot write evals");
     }
     Statement& stmt = *p.insert_eval;
@@ -743,6 +743,9 @@ void ResultStore::flush() {
       bind_real(stmt, 3, row.modes_covered);
       bind_real(stmt, 4, row.high_quality_fraction);
       bind_real(stmt, 5, row.mode_kl);
+      bind_real(stmt, 6, row.frechet_distance);
+      bind_real(stmt, 7, row.classes_covered);
+      bind_real(stmt, 8, row.class_kl);
       try {
         stmt.run();
       } catch (const StoreError& e) {

@@ -1,4 +1,5 @@
-// Schema version 1 of the result database and the migration machinery. A
+// The result database's schema, version by version, and the migration
+// machinery. A
 // migration is a step from version N to N+1; version 0 is an empty file, so
 // creating the schema is simply the first step.
 
@@ -127,6 +128,16 @@ CREATE TABLE samples (
 
 void create_version_1(Database& db) { db.exec(kVersion1); }
 
+// Version 2: image quality of Fashion-MNIST evaluations, NULL for toy data
+// and for image evaluations recorded before version 2.
+constexpr std::string_view kVersion2 = R"sql(
+ALTER TABLE evals ADD COLUMN frechet_distance REAL;
+ALTER TABLE evals ADD COLUMN classes_covered REAL;
+ALTER TABLE evals ADD COLUMN class_kl REAL;
+)sql";
+
+void add_image_quality_columns(Database& db) { db.exec(kVersion2); }
+
 struct Migration {
   const char* what;  // for error messages
   void (*apply)(Database& db);
@@ -136,6 +147,7 @@ struct Migration {
 // append a step here and raise kCurrentVersion; never edit a released step.
 constexpr Migration kMigrations[] = {
     {"create schema version 1", &create_version_1},
+    {"add the image quality columns of evals (schema version 2)", &add_image_quality_columns},
 };
 static_assert(std::size(kMigrations) == kCurrentVersion,
               "every version up to kCurrentVersion needs a migration step");
@@ -260,13 +272,20 @@ void check_usable(const Database& db, const FileState& state, bool for_writing) 
   }
 }
 
-void create_or_migrate(Database& db) {
+void create_or_migrate(Database& db) { migrate_to(db, kCurrentVersion); }
+
+void migrate_to(Database& db, int target_version) {
+  if (target_version < 0 || target_version > kCurrentVersion) {
+    throw StoreError(
+        fmt::format("{}: cannot migrate to schema version {} (this build knows 0 to {})",
+                    db.display_path(), target_version, kCurrentVersion));
+  }
   // Re-inspect inside the transaction: another process may have created or
   // migrated the file between our first look and taking the write lock.
   const FileState state = inspect(db);
   check_usable(db, state, /*for_writing=*/true);
   int version = state.user_version;
-  while (version < kCurrentVersion) {
+  while (version < target_version) {
     try {
       kMigrations[version].apply(db);
     } catch (const StoreError& e) {

@@ -12,7 +12,7 @@
 namespace gansweep::store::schema {
 
 // The schema version this build writes and reads.
-inline constexpr int kCurrentVersion = 1;
+inline constexpr int kCurrentVersion = 2;
 
 // The columns `runs` is created with, which a swept column may not shadow.
 const std::vector<std::string>& runs_fixed_columns();
@@ -58,5 +58,10 @@ void check_usable(const Database& db, const FileState& state, bool for_writing);
 // Must be called inside an IMMEDIATE transaction, so that two processes
 // opening a new file at once cannot both create it.
 void create_or_migrate(Database& db);
+
+// Runs the migration steps up to `target_version` only (at most
+// kCurrentVersion): how a test makes a file of an older version with the
+// very SQL that version used. A file already at or past it is left as it is.
+void migrate_to(Database& db, int target_version);
 
 }  // namespace gansweep::store::schema

@@ -73,8 +73,8 @@ void Trainer::save_checkpoint(const std::filesystem::path& path) const {
 
 std::int64_t Trainer::resume_from(const std::filesystem::path& path) {
   const auto fail = [&](const std::string& why) {
-    return CheckpointError(fmt::format("{}: cannot resume from this checkpoint: {}",
-                                       path.string(), why));
+    return CheckpointError(
+        fmt::format("{}: cannot resume from this checkpoint: {}", path.string(), why));
   };
   torch::serialize::InputArchive archive;
   try {
@@ -88,8 +88,8 @@ std::int64_t Trainer::resume_from(const std::filesystem::path& path) {
     torch::Tensor format;
     archive.read("format", format);
     if (format.item<std::int64_t>() != kCheckpointFormat) {
-      throw fail(fmt::format("format {} (this build reads format {})",
-                             format.item<std::int64_t>(), kCheckpointFormat));
+      throw fail(fmt::format("format {} (this build reads format {})", format.item<std::int64_t>(),
+                             kCheckpointFormat));
     }
     c10::IValue key;
     archive.read("run_key", key);

@@ -9,6 +9,7 @@
 
 #include "data/toy_quality.h"
 #include "models/model_factory.h"
+#include "quality/image_quality.h"
 #include "train/generator_derivatives.h"
 #include "train/losses.h"
 #include "util/durable_file.h"
@@ -101,9 +102,11 @@ Trainer::Trainer(const Experiment& experiment, TrainOptions options)
       torch::optim::AdamOptions(e.lr_d).betas(std::make_tuple(e.beta1, e.beta2)));
 
   // One fixed noise batch for every evaluation of this run, so the samples
-  // at successive evaluations show the same latent points moving.
+  // at successive evaluations show the same latent points moving. Images
+  // are scored only with an image_quality; otherwise only samples are kept.
+  const bool scored = mixture_ || options_.image_quality;
   const std::int64_t eval_count =
-      mixture_ ? std::max(e.eval_samples, e.sample_count) : e.sample_count;
+      scored ? std::max(e.eval_samples, e.sample_count) : e.sample_count;
   at::Generator eval_stream = stream(e.seed, streams::kEvalNoise);
   eval_noise_ = torch::randn({eval_count, e.z_dim}, eval_stream).to(options_.device);
 }
@@ -217,8 +220,16 @@ void Trainer::evaluate(std::int64_t steps_done, RunRecorder& recorder) {
     row.mode_kl = quality.mode_kl;
     recorder.record_eval(row);
   }
-  // Images get no quality score yet (no Frechet distance or class coverage):
-  // only their samples are stored, below.
+  if (!mixture_ && options_.image_quality) {
+    const quality::ImageScores scores =
+        options_.image_quality->score(samples.narrow(0, 0, experiment_.eval_samples));
+    store::EvalRow row;
+    row.step = steps_done;
+    row.frechet_distance = scores.frechet_distance;
+    row.classes_covered = scores.classes_covered;
+    row.class_kl = scores.class_kl;
+    recorder.record_eval(row);
+  }
   if (experiment_.sample_count > 0) {
     const torch::Tensor kept =
         samples.narrow(0, 0, experiment_.sample_count).to(torch::kFloat).contiguous();

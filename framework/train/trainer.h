@@ -28,6 +28,10 @@
 
 namespace gansweep {
 
+namespace quality {
+class ImageQuality;
+}  // namespace quality
+
 struct TrainOptions {
   torch::Device device = torch::kCPU;
   // Checked before every step; when set, training stops and the run is
@@ -41,6 +45,9 @@ struct TrainOptions {
   // the checkpoint's step.
   std::filesystem::path checkpoint_path;
   double checkpoint_seconds = 60;
+  // Scores the samples of image runs at each evaluation (Frechet distance,
+  // class coverage). Without it image runs store their samples only.
+  std::shared_ptr<const quality::ImageQuality> image_quality;
 };
 
 struct TrainResult {

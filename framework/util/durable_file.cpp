@@ -28,8 +28,7 @@ void sync_path(const std::filesystem::path& path, int flags, const char* what) {
 
 }  // namespace
 
-void commit_file(const std::filesystem::path& temporary,
-                 const std::filesystem::path& final_path) {
+void commit_file(const std::filesystem::path& temporary, const std::filesystem::path& final_path) {
   sync_path(temporary, O_RDONLY, "cannot flush file to disk");
   std::filesystem::rename(temporary, final_path);
   const std::filesystem::path directory =

@@ -83,19 +83,17 @@ void wait_until_gone(const std::vector<pid_t>& pids) {
   }
 }
 
-void expect_intact_and_equal(const fs::path& db, const fs::path& reference,
-                             int steps = 300) {
+void expect_intact_and_equal(const fs::path& db, const fs::path& reference, int steps = 300) {
   EXPECT_EQ(query_one(db, "PRAGMA integrity_check"), "ok");
   EXPECT_EQ(query_one(db, "SELECT count(*) FROM runs WHERE status != 'done'"), "0");
   EXPECT_EQ(query_one(db,
                       "SELECT count(*) FROM (SELECT run_key, step FROM steps "
                       "GROUP BY run_key, step HAVING count(*) > 1)"),
             "0");
-  EXPECT_EQ(query_one(db,
-                      fmt::format("SELECT count(*) FROM (SELECT run_key FROM steps GROUP BY "
-                                  "run_key HAVING count(*) = {0} AND min(step) = 0 AND "
-                                  "max(step) = {0} - 1)",
-                                  steps)),
+  EXPECT_EQ(query_one(db, fmt::format("SELECT count(*) FROM (SELECT run_key FROM steps GROUP BY "
+                                      "run_key HAVING count(*) = {0} AND min(step) = 0 AND "
+                                      "max(step) = {0} - 1)",
+                                      steps)),
             "6");
   for (const auto& sql : kComparable) {
     EXPECT_EQ(query_rows(db, sql), query_rows(reference, sql)) << sql;
@@ -194,10 +192,9 @@ TEST(CliResume, ChaosTwentyKillsResumeToRowsOfAnUninterruptedSweep) {
       run_gansweep({"run", "resume.yaml", "--db", "reference.db", "--threads", "1"}, dir.path())
           .exit_code,
       0);
-  const std::vector<std::string> command = {"run",        "resume.yaml", "--db",
-                                            "chaos.db",   "--jobs",      "2",
-                                            "--threads",  "1",           "--checkpoint-seconds",
-                                            "0.01"};
+  const std::vector<std::string> command = {
+      "run", "resume.yaml",          "--db", "chaos.db", "--jobs", "2", "--threads",
+      "1",   "--checkpoint-seconds", "0.01"};
   std::mt19937 random(20261204);  // fixed: the same moments on every run of the test
   // Measured from the moment a run process holds a run, so that start-up
   // time (loading LibTorch, slower on a busy machine) does not eat the
@@ -263,8 +260,7 @@ TEST(CliResume, SixteenRunProcessesShareOneDatabase) {
       "  train.seed: [0, 1, 2, 3, 4, 5, 6, 7]\n";
   write_file(dir / "sixteen.yaml", sweep);
   const CommandResult together = run_gansweep(
-      {"run", "sixteen.yaml", "--db", "together.db", "--jobs", "16", "--threads", "1"},
-      dir.path());
+      {"run", "sixteen.yaml", "--db", "together.db", "--jobs", "16", "--threads", "1"}, dir.path());
   ASSERT_EQ(together.exit_code, 0) << together.err;
   const CommandResult alone = run_gansweep(
       {"run", "sixteen.yaml", "--db", "alone.db", "--jobs", "1", "--threads", "1"}, dir.path());

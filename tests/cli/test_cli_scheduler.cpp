@@ -90,8 +90,7 @@ TEST(CliScheduler, ARunWhoseProcessIsKilledIsRetriedFromItsCheckpoint) {
   std::string victim;
   for (int i = 0; i < 3000 && victim.empty(); ++i) {
     if (fs::exists(dir / "r.db") &&
-        query_one(dir / "r.db", "SELECT count(*) FROM sqlite_master WHERE name = 'steps'") ==
-            "1" &&
+        query_one(dir / "r.db", "SELECT count(*) FROM sqlite_master WHERE name = 'steps'") == "1" &&
         std::stoi("0" + query_one(dir / "r.db", "SELECT max(step) FROM steps")) > 300) {
       const auto rows =
           query_rows(dir / "r.db", "SELECT run_key, pid FROM runs WHERE status = 'running'");
@@ -121,10 +120,9 @@ TEST(CliScheduler, ARunWhoseProcessIsKilledIsRetriedFromItsCheckpoint) {
 TEST(CliScheduler, ATimeLimitStopsARunAndKeepsItsCheckpoint) {
   TempDir dir;
   write_file(dir / "controls.yaml", sweep_text(1000000));
-  const CommandResult limited =
-      run_gansweep({"run", "controls.yaml", "--db", "t.db", "--time-limit", "3", "--jobs", "4",
-                    "--threads", "1"},
-                   dir.path());
+  const CommandResult limited = run_gansweep({"run", "controls.yaml", "--db", "t.db",
+                                              "--time-limit", "3", "--jobs", "4", "--threads", "1"},
+                                             dir.path());
   EXPECT_EQ(limited.exit_code, 1) << limited.err;
   EXPECT_EQ(query_one(dir / "t.db",
                       "SELECT count(*) FROM runs WHERE status = 'failed' AND error LIKE "

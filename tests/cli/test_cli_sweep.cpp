@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_test_util.h"
+#include "store/schema.h"
 
 namespace gansweep::testing {
 namespace {
@@ -30,7 +31,7 @@ TEST(CliSweep, StoresEveryStepOfEveryRun) {
   ASSERT_TRUE(fs::exists(db)) << r.err;
   EXPECT_EQ(r.out, "results/short_sweep_1.db\n");
 
-  EXPECT_EQ(query_one(db, "PRAGMA user_version"), "1");
+  EXPECT_EQ(query_one(db, "PRAGMA user_version"), std::to_string(store::schema::kCurrentVersion));
   EXPECT_EQ(query_one(db, "SELECT count(*) FROM runs WHERE status = 'done'"), "4");
   EXPECT_EQ(query_one(db, "SELECT count(*) FROM steps"), "160");
   // Steps 0..39 exactly once per run.

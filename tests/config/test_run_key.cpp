@@ -31,6 +31,40 @@ TEST(RunKey, PinnedValue) {
   EXPECT_EQ(key_of("data: {kind: ring8}\n"), "b57566f7462bf227");
 }
 
+TEST(RunKey, ImageEvalSamplesHaveTheirOwnDefaultLeftOutOfTheKey) {
+  // Image runs were keyed without log.eval_samples before they were scored;
+  // at the image default (1000) it is still left out, so their keys stay.
+  const std::string images = "data: {kind: fashion_mnist}\nmodel: {kind: dcgan}\n";
+  EXPECT_EQ(canonical_of(images), R"({"data.kind":"fashion_mnist","model.kind":"dcgan"})");
+  EXPECT_EQ(plan_text(images).runs.at(0).experiment.eval_samples, kImageEvalSamples);
+  EXPECT_EQ(key_of(images), key_of(images + "log: {eval_samples: 1000}\n"));
+  // Any other count scores differently, so it is another run; 2500, the
+  // registry's (toy) default, included.
+  EXPECT_NE(key_of(images), key_of(images + "log: {eval_samples: 2500}\n"));
+  EXPECT_NE(key_of(images), key_of(images + "log: {eval_samples: 500}\n"));
+  EXPECT_EQ(canonical_of(images + "log: {eval_samples: 2500}\n"),
+            R"({"data.kind":"fashion_mnist","log.eval_samples":2500,"model.kind":"dcgan"})");
+  // Toy data keeps the VEEGAN protocol's 2500 as its default.
+  EXPECT_EQ(plan_text("data: {kind: ring8}\n").runs.at(0).experiment.eval_samples, 2500);
+  EXPECT_EQ(key_of("data: {kind: ring8}\n"),
+            key_of("data: {kind: ring8}\nlog: {eval_samples: 2500}\n"));
+}
+
+TEST(RunKey, ImageEvalSamplesOutOfRangeAreRefused) {
+  const std::string images = "data: {kind: fashion_mnist}\nmodel: {kind: dcgan}\n";
+  for (const std::string count : {"1", "10001"}) {
+    const ConfigError e = testing::plan_error(images + "log: {eval_samples: " + count + "}\n");
+    EXPECT_EQ(e.key_path(), "log.eval_samples");
+    EXPECT_EQ(e.position().line, 3);
+    EXPECT_EQ(e.detail(),
+              "an image evaluation scores 2 to 10000 samples (a covariance needs at "
+              "least 2), found " +
+                  count);
+  }
+  EXPECT_NO_THROW(plan_text(images + "log: {eval_samples: 2}\n"));
+  EXPECT_NO_THROW(plan_text(images + "log: {eval_samples: 10000}\n"));
+}
+
 TEST(RunKey, NumbersAreCanonical) {
   const std::string a = key_of("data: {kind: ring8}\ntrain: {lr: 1e-4}\n");
   EXPECT_EQ(a, key_of("data: {kind: ring8}\ntrain: {lr: 0.0001}\n"));

@@ -118,14 +118,25 @@ class ResultStoreTest : public TempDirTest {
   }
 };
 
+// An evaluation of toy data: modes covered, high-quality fraction, mode KL.
+EvalRow toy_eval(std::int64_t step, std::optional<double> modes, std::optional<double> quality,
+                 std::optional<double> kl) {
+  EvalRow row;
+  row.step = step;
+  row.modes_covered = modes;
+  row.high_quality_fraction = quality;
+  row.mode_kl = kl;
+  return row;
+}
+
 // --- Schema and opening -----------------------------------------------------
 
-TEST_F(ResultStoreTest, CreatesSchemaVersion1InWalMode) {
+TEST_F(ResultStoreTest, CreatesTheCurrentSchemaInWalMode) {
   auto store = ResultStore::open_for_writing(db_path());
   EXPECT_EQ(store->path(), db_path());
   RawDb raw(db_path());
-  EXPECT_EQ(raw.integer("PRAGMA user_version"), 1);
-  EXPECT_EQ(schema::kCurrentVersion, 1);
+  EXPECT_EQ(raw.integer("PRAGMA user_version"), schema::kCurrentVersion);
+  EXPECT_GE(schema::kCurrentVersion, 2);
   EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(raw.texts("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"),
             std::vector<std::string>({"evals", "layer_grads", "runs", "samples", "steps",
@@ -199,7 +210,7 @@ TEST_F(ResultStoreTest, ReopeningKeepsDataAndVersion) {
   auto store = ResultStore::open_for_writing(db_path());
   EXPECT_EQ(store->run_summaries().size(), 2u);
   RawDb raw(db_path());
-  EXPECT_EQ(raw.integer("PRAGMA user_version"), 1);
+  EXPECT_EQ(raw.integer("PRAGMA user_version"), schema::kCurrentVersion);
 }
 
 TEST_F(ResultStoreTest, MissingDirectoryIsReportedNotCreated) {
@@ -238,7 +249,8 @@ TEST_F(ResultStoreTest, NewerSchemaVersionIsRefused) {
   }
   const std::string expected = db_path().string() +
                                ": database schema version 99 is newer than this build of gansweep "
-                               "supports (version 1); use a newer gansweep";
+                               "supports (version " +
+                               std::to_string(schema::kCurrentVersion) + "); use a newer gansweep";
   expect_refused_both_ways(expected);
   // Refused before anything was changed: still in rollback-journal mode.
   RawDb raw(db_path());
@@ -263,7 +275,7 @@ TEST_F(ResultStoreTest, EmptyExistingFileBecomesAStore) {
   std::ofstream(db_path()).close();  // a zero-byte file is an empty database
   auto store = ResultStore::open_for_writing(db_path());
   RawDb raw(db_path());
-  EXPECT_EQ(raw.integer("PRAGMA user_version"), 1);
+  EXPECT_EQ(raw.integer("PRAGMA user_version"), schema::kCurrentVersion);
 }
 
 TEST_F(ResultStoreTest, ReadOnlyOpenOfMissingFileFailsWithoutCreatingIt) {
@@ -578,7 +590,7 @@ TEST_F(ResultStoreTest, StartRunDeletesEarlierRowsOfThatRunOnly) {
     store->start_run(key, make_env());
     store->append_step(key, make_step(0));
     store->append_step(key, make_step(1));
-    store->append_eval(key, EvalRow{1, 8.0, 0.9, 0.01});
+    store->append_eval(key, toy_eval(1, 8.0, 0.9, 0.01));
     store->append_layer_grads(key, {{1, "G", "layers.0.weight", 0.5}, {1, "D", "out.bias", 2.0}});
     store->append_sample(key, SampleRow{1, {1, 2}, {0.5f, -0.5f}});
   }
@@ -824,8 +836,8 @@ TEST_F(ResultStoreTest, StepRowsRoundTripWithNanAsNullAndInfinitiesKept) {
 TEST_F(ResultStoreTest, EvalsAndLayerGradsStoreNanAndMissingAsNull) {
   auto store = open_with_two_runs();
   store->start_run("r1", make_env());
-  store->append_eval("r1", EvalRow{10, 7.0, kNan, std::nullopt});
-  store->append_eval("r1", EvalRow{20, std::nullopt, 0.5, kInf});
+  store->append_eval("r1", toy_eval(10, 7.0, kNan, std::nullopt));
+  store->append_eval("r1", toy_eval(20, std::nullopt, 0.5, kInf));
   store->append_layer_grads("r1", {{10, "G", "layers.0.weight", kNan},
                                    {10, "D", "layers.0.weight", -kInf},
                                    {10, "D", "layers.0.bias", 1.25}});
@@ -837,6 +849,7 @@ TEST_F(ResultStoreTest, EvalsAndLayerGradsStoreNanAndMissingAsNull) {
   EXPECT_TRUE(raw.is_null("SELECT modes_covered FROM evals WHERE step = 20"));
   EXPECT_EQ(raw.real("SELECT high_quality_fraction FROM evals WHERE step = 20"), 0.5);
   EXPECT_EQ(raw.real("SELECT mode_kl FROM evals WHERE step = 20"), kInf);
+  EXPECT_TRUE(raw.is_null("SELECT frechet_distance FROM evals WHERE step = 20"));
   EXPECT_TRUE(raw.is_null("SELECT grad_norm FROM layer_grads WHERE net = 'G'"));
   EXPECT_EQ(raw.real("SELECT grad_norm FROM layer_grads WHERE net = 'D' AND "
                      "layer = 'layers.0.weight'"),
@@ -890,7 +903,7 @@ TEST_F(ResultStoreTest, RowsStayBufferedUntilFlush) {
   store->set_flush_policy(100000, std::chrono::hours(1));
   store->start_run("r1", make_env());
   for (int i = 0; i < 5; ++i) store->append_step("r1", make_step(i));
-  store->append_eval("r1", EvalRow{4, 1.0, 1.0, 1.0});
+  store->append_eval("r1", toy_eval(4, 1.0, 1.0, 1.0));
 
   RawDb other(db_path());  // a second connection, as `gansweep status` would be
   EXPECT_EQ(other.integer("SELECT count(*) FROM steps"), 0);
@@ -911,7 +924,7 @@ TEST_F(ResultStoreTest, FlushHappensWhenTheBufferIsFull) {
   store->append_layer_grads("r1", {{0, "G", "a", 1.0}, {0, "G", "b", 1.0}});
   EXPECT_EQ(other.integer("SELECT count(*) FROM steps"), 0);
   // The fourth row, from another table, fills the buffer: all tables count.
-  store->append_eval("r1", EvalRow{0, 1.0, 1.0, 1.0});
+  store->append_eval("r1", toy_eval(0, 1.0, 1.0, 1.0));
   EXPECT_EQ(other.integer("SELECT count(*) FROM steps"), 1);
   EXPECT_EQ(other.integer("SELECT count(*) FROM layer_grads"), 2);
   EXPECT_EQ(other.integer("SELECT count(*) FROM evals"), 1);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "store/result_store.h"
+#include "store/schema.h"
 #include "store/shard_merge.h"
 #include "store_test_util.h"
 
@@ -406,11 +407,12 @@ TEST_F(ShardMergeTest, AShardWithAHotJournalIsRefusedWithWhatToDo) {
 TEST_F(ShardMergeTest, AShardOfANewerSchemaIsRefused) {
   write_db(shard("good"), "s", "name: s\n", {{"r1", RunStatus::kDone, 5, 1}});
   write_db(shard("newer"), "s", "name: s\n", {{"r2", RunStatus::kDone, 5, 1}});
-  RawDb(shard("newer")).exec("PRAGMA user_version = 2");
+  const int newer = schema::kCurrentVersion + 1;
+  RawDb(shard("newer")).exec("PRAGMA user_version = " + std::to_string(newer));
   expect_refused({shard("good"), shard("newer")},
-                 shard("newer").string() +
-                     ": database schema version 2 is newer than this build of gansweep supports "
-                     "(version 1); use a newer gansweep");
+                 shard("newer").string() + ": database schema version " + std::to_string(newer) +
+                     " is newer than this build of gansweep supports (version " +
+                     std::to_string(schema::kCurrentVersion) + "); use a newer gansweep");
 }
 
 TEST_F(ShardMergeTest, AForeignTargetOrTheTargetAsAShardIsRefused) {
