@@ -56,6 +56,28 @@ bool is_finite(double x) { return std::isfinite(x); }
 
 }  // namespace
 
+// Points every parameter's gradient at a slice of one zeroed buffer, in
+// parameter order. Backward passes without create_graph add into defined
+// gradients in place, so the gradients stay in the buffer, and one
+// reduction over it sees every gradient of both networks.
+torch::Tensor share_gradient_buffer(const std::vector<torch::Tensor>& parameters) {
+  std::int64_t total = 0;
+  for (const auto& p : parameters) {
+    TORCH_CHECK(
+        p.scalar_type() == parameters[0].scalar_type() && p.device() == parameters[0].device(),
+        "share_gradient_buffer: parameters of one dtype and device expected");
+    total += p.numel();
+  }
+  torch::NoGradGuard no_grad;
+  torch::Tensor buffer = torch::zeros({total}, parameters[0].options());
+  std::int64_t offset = 0;
+  for (auto p : parameters) {
+    p.mutable_grad() = buffer.narrow(0, offset, p.numel()).view(p.sizes());
+    offset += p.numel();
+  }
+  return buffer;
+}
+
 double gradient_norm(const torch::nn::Module& module) {
   std::vector<torch::Tensor> norms;
   for (const auto& p : module.parameters()) {
@@ -109,6 +131,15 @@ Trainer::Trainer(const Experiment& experiment, TrainOptions options)
       scored ? std::max(e.eval_samples, e.sample_count) : e.sample_count;
   at::Generator eval_stream = stream(e.seed, streams::kEvalNoise);
   eval_noise_ = torch::randn({eval_count, e.z_dim}, eval_stream).to(options_.device);
+
+  std::vector<torch::Tensor> parameters = models_generator_->parameters();
+  std::int64_t generator_size = 0;
+  for (const auto& p : parameters) generator_size += p.numel();
+  for (const auto& p : models_discriminator_->parameters()) parameters.push_back(p);
+  gradients_ = share_gradient_buffer(parameters);
+  generator_gradients_ = gradients_.narrow(0, 0, generator_size);
+  discriminator_gradients_ =
+      gradients_.narrow(0, generator_size, gradients_.numel() - generator_size);
 }
 
 torch::Tensor Trainer::noise(std::int64_t count) {
@@ -129,7 +160,7 @@ UpdateStats Trainer::discriminator_update() {
     fake = generator.forward(noise(e.batch));
   }
 
-  optimizer_d_->zero_grad();
+  discriminator_gradients_.zero_();
   UpdateStats stats;
   stats.real_logits = discriminator.forward(real);
   stats.fake_logits = discriminator.forward(fake);
@@ -140,7 +171,6 @@ UpdateStats Trainer::discriminator_update() {
     loss = loss + e.gp_lambda * gradient_penalty(critic, real, fake, mix);
   }
   loss.backward();
-  stats.grad_norm = gradient_norm(discriminator);
   optimizer_d_->step();
   stats.loss = loss.detach();
   return stats;
@@ -154,26 +184,29 @@ UpdateStats Trainer::generator_update() {
   // D's parameters need no gradient for a G update; turning them off saves
   // the work and leaves D's last gradients (recorded per layer) untouched.
   set_requires_grad(discriminator, false);
-  optimizer_g_->zero_grad();
+  generator_gradients_.zero_();
   UpdateStats stats;
   stats.fake_logits = discriminator.forward(generator.forward(noise(e.batch)));
   torch::Tensor loss = generator_loss(e.loss, stats.fake_logits);
   loss.backward();
   set_requires_grad(discriminator, true);
-  stats.grad_norm = gradient_norm(generator);
   optimizer_g_->step();
   stats.loss = loss.detach();
   return stats;
 }
 
+GradientNorms Trainer::gradient_norms() const {
+  return {gradient_norm(*models_generator_), gradient_norm(*models_discriminator_)};
+}
+
 store::StepRow Trainer::make_row(std::int64_t step, const UpdateStats& d, const UpdateStats& g,
-                                 double wall_ms) const {
+                                 const GradientNorms& norms, double wall_ms) const {
   store::StepRow row;
   row.step = step;
   row.d_loss = d.loss.item<double>();
   row.g_loss = g.loss.item<double>();
-  row.d_grad_norm = d.grad_norm;
-  row.g_grad_norm = g.grad_norm;
+  row.d_grad_norm = norms.discriminator;
+  row.g_grad_norm = norms.generator;
   row.d_real = mean_of(torch::sigmoid(d.real_logits));
   row.d_fake = mean_of(torch::sigmoid(d.fake_logits));
   row.d_real_logit = mean_of(d.real_logits);
@@ -275,10 +308,21 @@ TrainResult Trainer::train(RunRecorder& recorder) {
     const double wall_ms =
         std::chrono::duration<double, std::milli>(Clock::now() - step_started).count();
 
-    const bool finite = is_finite(d.grad_norm) && is_finite(g.grad_norm) &&
-                        is_finite(d.loss.item<double>()) && is_finite(g.loss.item<double>());
-    if (!finite || step % e.log_every == 0) {
-      recorder.record_step(make_row(step, d, g, wall_ms));
+    // The run has diverged when a loss or a gradient norm is not finite.
+    // A float gradient's norm, taken in double, cannot overflow, so it is
+    // finite exactly when every element is; unrecorded steps therefore test
+    // one float sum over all gradients, and compute the norms only when that
+    // sum is not finite (a sum of large finite values can overflow).
+    const bool record = step % e.log_every == 0;
+    const bool losses_finite = is_finite(d.loss.item<double>()) && is_finite(g.loss.item<double>());
+    std::optional<GradientNorms> norms;
+    if (record || !is_finite(gradients_.sum().item<double>())) norms = gradient_norms();
+    const bool finite =
+        losses_finite &&
+        (!norms || (is_finite(norms->discriminator) && is_finite(norms->generator)));
+    if (!finite || record) {
+      if (!norms) norms = gradient_norms();
+      recorder.record_step(make_row(step, d, g, *norms, wall_ms));
     }
     if (e.layer_every > 0 && step % e.layer_every == 0) {
       recorder.record_layer_grads(layer_grad_rows(step));

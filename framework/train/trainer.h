@@ -63,7 +63,12 @@ struct UpdateStats {
   torch::Tensor loss;         // scalar
   torch::Tensor real_logits;  // (B, 1); D updates only
   torch::Tensor fake_logits;  // (B, 1)
-  double grad_norm = 0;       // L2 over all of the network's parameters
+};
+
+// L2 norms of each network's gradients, over all of its parameters.
+struct GradientNorms {
+  double generator = 0;
+  double discriminator = 0;
 };
 
 class Trainer {
@@ -104,8 +109,12 @@ class Trainer {
 
  private:
   torch::Tensor noise(std::int64_t count);
+  // Each network's gradients are those of its last update: the generator
+  // runs without a graph during D updates, and D's parameters are frozen
+  // during G updates.
+  GradientNorms gradient_norms() const;
   store::StepRow make_row(std::int64_t step, const UpdateStats& d, const UpdateStats& g,
-                          double wall_ms) const;
+                          const GradientNorms& norms, double wall_ms) const;
   std::vector<store::LayerGradRow> layer_grad_rows(std::int64_t step) const;
 
   Experiment experiment_;
@@ -119,6 +128,11 @@ class Trainer {
   at::Generator noise_stream_;
   at::Generator penalty_stream_;
   torch::Tensor eval_noise_;  // fixed for the whole run, (N, z_dim)
+  // Every parameter's gradient is a slice of gradients_: G's parameters
+  // first, then D's. Zeroing a network's slice replaces zero_grad().
+  torch::Tensor gradients_;
+  torch::Tensor generator_gradients_;
+  torch::Tensor discriminator_gradients_;
   std::int64_t steps_done_ = 0;
   double seconds_before_ = 0;  // training time of earlier attempts (resumed runs)
   bool resumed_ = false;
