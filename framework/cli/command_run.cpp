@@ -4,6 +4,7 @@
 // a checkpoint and are marked interrupted; a second Ctrl-C kills them and
 // exits at once. The next `run` of the same file resumes either way.
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <memory>
 #include <set>
@@ -15,6 +16,7 @@
 #include <fmt/ranges.h>
 
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "cli/run_selection.h"
 #include "config/choices.h"
 #include "config/sweep_plan.h"
@@ -109,6 +111,14 @@ std::vector<std::string> slot_devices(const RunArguments& args) {
     for (const auto& device : devices) slots.push_back(device);
   }
   if (jobs_given && static_cast<int>(slots.size()) > args.jobs) slots.resize(args.jobs);
+  if (jobs_given && static_cast<int>(slots.size()) < args.jobs) {
+    throw CLI::ValidationError(
+        "--jobs",
+        fmt::format("{} runs at once need more slots than --devices ({} device{}) x "
+                    "--jobs-per-device ({}) give; raise --jobs-per-device or leave "
+                    "it out",
+                    args.jobs, devices.size(), devices.size() == 1 ? "" : "s", per_device));
+  }
   return slots;
 }
 
@@ -154,12 +164,12 @@ void add_run_command(CLI::App& app, int& exit_code) {
       ->add_option("--time-limit", args->time_limit,
                    "Seconds an attempt may take; then it is stopped, keeps its checkpoint and "
                    "is marked failed (0: no limit)")
-      ->check(CLI::Range(0.0, 1e9))
+      ->check(finite_seconds())
       ->capture_default_str();
   command
       ->add_option("--checkpoint-seconds", args->checkpoint_seconds,
-                   "Seconds between a run's checkpoints")
-      ->check(CLI::Range(0.0, 1e9))
+                   "Seconds between a run's checkpoints (0: after every step, which is slow)")
+      ->check(finite_seconds())
       ->capture_default_str();
   command->add_option("--classifier-dir", args->classifier_dir,
                       "Where the classifier scoring Fashion-MNIST runs is cached (default: "

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "cli/run_selection.h"
 #include "config/choices.h"
 #include "config/sweep_plan.h"
@@ -61,7 +62,7 @@ void add_train_run_command(CLI::App& app, int& exit_code) {
   args->device_option = command->add_option("--device", args->device, "Override train.device");
   command
       ->add_option("--checkpoint-seconds", args->checkpoint_seconds, "Seconds between checkpoints")
-      ->check(CLI::Range(0.0, 1e9))
+      ->check(finite_seconds())
       ->capture_default_str();
   command
       ->add_option("--journal", args->journal,

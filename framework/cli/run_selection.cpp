@@ -29,8 +29,9 @@ std::vector<std::string> select_keys(const std::vector<std::string>& known,
     }
     if (matches.size() > 1) {
       throw CLI::ValidationError(
-          option, fmt::format("{} matches {} runs ({}, {}, ...); give more of it",
-                              quote_for_message(want), matches.size(), matches[0], matches[1]));
+          option,
+          fmt::format("{} matches {} runs ({}, {}{}); give more of it", quote_for_message(want),
+                      matches.size(), matches[0], matches[1], matches.size() > 2 ? ", ..." : ""));
     }
     if (std::find(selected.begin(), selected.end(), matches[0]) == selected.end()) {
       selected.push_back(matches[0]);

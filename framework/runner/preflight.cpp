@@ -64,7 +64,7 @@ void preflight(const SweepPlan& plan, const std::filesystem::path& db_path,
     try {
       resolve_device(device);
     } catch (const DeviceError& e) {
-      if (!device_overrides.empty()) throw DeviceError("--device: " + std::string(e.what()));
+      if (!device_overrides.empty()) throw DeviceError("--devices: " + std::string(e.what()));
       throw ConfigError(plan.definition.file, position_in_file(plan, "train.device"),
                         "train.device", e.what());
     }

@@ -20,6 +20,7 @@
 #include "runner/run_registration.h"
 #include "store/database.h"
 #include "store/result_store.h"
+#include "util/process.h"
 
 namespace gansweep {
 namespace {
@@ -159,22 +160,42 @@ void Scheduler::ended(InFlight& flight, int wait_status) {
 
   std::optional<store::RunSummary> summary = store_->run_summary(run.run_key);
   if (!summary) throw store::StoreError("run " + run.run_key + " vanished from the database");
-  if (flight.over_time && summary->status != store::RunStatus::kDone &&
-      summary->status != store::RunStatus::kDiverged) {
+  const std::int64_t child_pid = flight.child->pid();
+  const bool finished =
+      summary->status == store::RunStatus::kDone || summary->status == store::RunStatus::kDiverged;
+  if (summary->pid != child_pid) {
+    // The process that ended holds no claim on the run (it found it
+    // finished, or stopped before claiming it): whatever the database says
+    // is another process's doing, and is left as it is.
+    if (finished) {
+      ++outcome_.skipped;
+      ++finished_count_;
+      say(fmt::format("{} was finished by another gansweep process", position), run.run_key);
+      return;
+    }
+    if (summary->status == store::RunStatus::kRunning && same_program_is_alive(summary->pid)) {
+      progress_->run_finished(run.run_key, "", false);
+      if (!stop_requested()) waiting_.push_back({&run, Clock::now() + kBusyRetryDelay});
+      return;
+    }
+    if (stop_requested()) {
+      progress_->run_finished(run.run_key, "", false);  // it simply did not start
+      return;
+    }
+  }
+  if (flight.over_time && !finished) {
+    const bool kept = std::filesystem::exists(checkpoint_path(options_.db_path, run.run_key));
     store_->fail_unfinished_run(
-        run.run_key, fmt::format("stopped after exceeding the time limit of {} s; its checkpoint "
-                                 "is kept, so a later run with a longer limit resumes it",
-                                 options_.time_limit_seconds));
+        run.run_key, child_pid,
+        fmt::format("stopped after exceeding the time limit of {} s{}", options_.time_limit_seconds,
+                    kept ? "; its checkpoint is kept, so a run with a longer limit resumes it"
+                         : " (before its first checkpoint)"));
     summary = store_->run_summary(run.run_key);
-  } else if (summary->status == store::RunStatus::kQueued && stop_requested()) {
-    // Stopped before it claimed the run: it simply did not start.
-    progress_->run_finished(run.run_key, "", false);
-    return;
   } else if (summary->status == store::RunStatus::kRunning ||
              summary->status == store::RunStatus::kQueued) {
     // The process ended without recording an outcome: killed, crashed, or
     // refused its arguments. Its log says more.
-    store_->fail_unfinished_run(run.run_key,
+    store_->fail_unfinished_run(run.run_key, child_pid,
                                 fmt::format("the run process {} (log: {})", how, log_file));
     summary = store_->run_summary(run.run_key);
   }

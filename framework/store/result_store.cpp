@@ -571,16 +571,18 @@ StartOutcome ResultStore::start_run(const std::string& run_key, const RunEnviron
   return resuming ? StartOutcome::kResumed : StartOutcome::kStarted;
 }
 
-bool ResultStore::fail_unfinished_run(const std::string& run_key, const std::string& error) {
+bool ResultStore::fail_unfinished_run(const std::string& run_key, std::int64_t pid,
+                                      const std::string& error) {
   require_writable("mark a run failed");
   flush();
   Transaction tx(*db_);
   Statement update =
       db_->prepare(fmt::format("UPDATE runs SET status = 'failed', error = ?2, finished_at = {} "
-                               "WHERE run_key = ?1 AND status NOT IN ('done', 'diverged')",
+                               "WHERE run_key = ?1 AND status NOT IN ('done', 'diverged') "
+                               "AND (status != 'running' OR pid = ?3)",
                                kNowSql),
                    fmt::format("cannot mark run {} failed", run_key));
-  update.bind_text(1, run_key).bind_text(2, error);
+  update.bind_text(1, run_key).bind_text(2, error).bind_int64(3, pid);
   update.run();
   const bool changed = db_->changes() > 0;
   tx.commit();

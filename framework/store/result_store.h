@@ -101,9 +101,11 @@ class ResultStore {
                          const std::optional<ResumePoint>& resume = std::nullopt);
 
   // Marks a run failed with `error` unless it is finished (done or
-  // diverged): for a run process that died without recording its outcome,
-  // or was stopped for exceeding its time limit. Returns whether it changed.
-  bool fail_unfinished_run(const std::string& run_key, const std::string& error);
+  // diverged) or claimed by a process other than `pid`: for a run process
+  // that died without recording its outcome, or was stopped for exceeding
+  // its time limit. A claim held by another process is never touched.
+  // Returns whether it changed.
+  bool fail_unfinished_run(const std::string& run_key, std::int64_t pid, const std::string& error);
 
   // Removes the runs' rows and puts them back in the queue, so the next
   // `gansweep run` trains them again. All or nothing: when a key is unknown

@@ -133,5 +133,43 @@ TEST(CliScheduler, ATimeLimitStopsARunAndKeepsItsCheckpoint) {
   }
 }
 
+// A second command on the same database, with a time limit its runs
+// exceed, must never change the claims of the first command's runs: every
+// run still ends done, with every step row exactly once.
+TEST(CliScheduler, AnotherCommandNeverTouchesTheRunsThisOneTrains) {
+  TempDir dir;
+  write_file(dir / "controls.yaml", sweep_text(3000));
+  Process first({"run", "controls.yaml", "--db", "shared.db", "--jobs", "2"}, dir.path());
+  for (int i = 0; i < 3000; ++i) {
+    if (fs::exists(dir / "shared.db") &&
+        query_one(dir / "shared.db", "SELECT count(*) FROM sqlite_master WHERE name = 'runs'") ==
+            "1" &&
+        query_one(dir / "shared.db", "SELECT count(*) FROM runs WHERE status = 'running'") != "0") {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const fs::path second_dir = dir / "second";
+  fs::create_directories(second_dir);
+  const CommandResult second =
+      run_gansweep({"run", (dir / "controls.yaml").string(), "--db", (dir / "shared.db").string(),
+                    "--jobs", "2", "--time-limit", "0.2"},
+                   second_dir);
+  const CommandResult a = first.wait();
+  EXPECT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_NE(second.exit_code, 2) << second.err;
+  const fs::path db = dir / "shared.db";
+  EXPECT_EQ(query_one(db, "SELECT count(*) FROM runs WHERE status = 'done'"), "4");
+  EXPECT_EQ(query_one(db,
+                      "SELECT count(*) FROM (SELECT run_key FROM steps GROUP BY run_key "
+                      "HAVING count(*) = 3000 AND count(DISTINCT step) = 3000)"),
+            "4");
+  EXPECT_EQ(a.err.find("UNIQUE"), std::string::npos) << a.err;
+  // The second command saw the first one's runs through to the end instead
+  // of failing them for its own time limit.
+  EXPECT_NE(second.err.find("was finished by another gansweep process"), std::string::npos)
+      << second.err;
+}
+
 }  // namespace
 }  // namespace gansweep::testing
