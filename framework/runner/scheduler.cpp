@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <system_error>
 
 #include <fmt/format.h>
 #include <spdlog/sinks/basic_file_sink.h>
@@ -345,7 +346,17 @@ SweepOutcome Scheduler::run() {
         if (next == waiting_.end()) break;
         const PlannedRun* run = next->run;
         waiting_.erase(next);
-        launch(*run, slot);
+        try {
+          launch(*run, slot);
+        } catch (const std::system_error& e) {
+          // No process, so no claim: the run stays as it was in the
+          // database, and the next `gansweep run` tries it again.
+          ++outcome_.failed;
+          ++finished_count_;
+          say(fmt::format("run {}/{} {} could not start: {}", finished_count_, runs_to_train_,
+                          run->run_key, e.what()),
+              run->run_key);
+        }
       }
     }
 
