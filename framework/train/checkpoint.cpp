@@ -5,17 +5,67 @@
 // draws from. Nothing else influences the rows a run records, which is why
 // a resumed CPU run continues bit for bit.
 
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include "train/trainer.h"
 #include "util/durable_file.h"
+#include "util/stable_hash.h"
 
 namespace gansweep {
 namespace {
 
 // Raise when the archive's layout changes; older files are then refused
 // and the run restarts from step 0 rather than misreading them.
-constexpr std::int64_t kCheckpointFormat = 1;
+constexpr std::int64_t kCheckpointFormat = 2;
+
+// The file is the LibTorch archive followed by a trailer: the archive's
+// XXH3 hash (8 bytes, little-endian) and this magic. LibTorch's reader
+// does not check the zip's CRCs, so without the hash a few flipped bytes
+// inside a tensor would be resumed from silently.
+constexpr std::string_view kTrailerMagic = "GSCK";
+constexpr std::size_t kTrailerSize = 8 + kTrailerMagic.size();
+
+std::string with_trailer(std::string archive_bytes) {
+  std::uint64_t hash = stable_hash64(archive_bytes);
+  for (int i = 0; i < 8; ++i) {
+    archive_bytes.push_back(static_cast<char>(hash & 0xff));
+    hash >>= 8;
+  }
+  archive_bytes.append(kTrailerMagic);
+  return archive_bytes;
+}
+
+// The archive bytes of a checkpoint file, after checking its trailer.
+std::string read_verified(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) {
+    throw CheckpointError(fmt::format("{}: cannot read the checkpoint", path.string()));
+  }
+  if (bytes.size() < kTrailerSize ||
+      std::string_view(bytes).substr(bytes.size() - kTrailerMagic.size()) != kTrailerMagic) {
+    throw CheckpointError(
+        fmt::format("{}: not a gansweep checkpoint (no trailer; cut short, or from an older "
+                    "gansweep)",
+                    path.string()));
+  }
+  const std::size_t archive_size = bytes.size() - kTrailerSize;
+  std::uint64_t stored = 0;
+  for (int i = 7; i >= 0; --i) {
+    stored = (stored << 8) | static_cast<unsigned char>(bytes[archive_size + i]);
+  }
+  bytes.resize(archive_size);
+  if (stable_hash64(bytes) != stored) {
+    throw CheckpointError(fmt::format(
+        "{}: the checkpoint's bytes do not match its hash (the file was damaged)", path.string()));
+  }
+  return bytes;
+}
 
 torch::Tensor int64_scalar(std::int64_t value) { return torch::tensor({value}, torch::kLong); }
 
@@ -23,8 +73,9 @@ torch::Tensor int64_scalar(std::int64_t value) { return torch::tensor({value}, t
 
 std::int64_t read_checkpoint_step(const std::filesystem::path& path) {
   try {
+    const std::string bytes = read_verified(path);
     torch::serialize::InputArchive archive;
-    archive.load_from(path.string(), torch::kCPU);
+    archive.load_from(bytes.data(), bytes.size(), torch::kCPU);
     torch::Tensor format;
     archive.read("format", format);
     if (format.item<std::int64_t>() != kCheckpointFormat) {
@@ -67,7 +118,19 @@ void Trainer::save_checkpoint(const std::filesystem::path& path) const {
 
   std::filesystem::create_directories(path.parent_path());
   const std::filesystem::path temporary = path.string() + ".partial";
-  archive.save_to(temporary.string());
+  std::string bytes;
+  archive.save_to([&](const void* data, std::size_t size) {
+    bytes.append(static_cast<const char*>(data), size);
+    return size;
+  });
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    const std::string file = with_trailer(std::move(bytes));
+    out.write(file.data(), static_cast<std::streamsize>(file.size()));
+    if (!out.flush()) {
+      throw std::runtime_error(fmt::format("{}: cannot write the checkpoint", temporary.string()));
+    }
+  }
   commit_file(temporary, path);
 }
 
@@ -77,10 +140,11 @@ std::int64_t Trainer::resume_from(const std::filesystem::path& path) {
         fmt::format("{}: cannot resume from this checkpoint: {}", path.string(), why));
   };
   torch::serialize::InputArchive archive;
+  const std::string bytes = read_verified(path);
   try {
     // Tensors go straight to the run's device (the optimizers' moments must
     // live beside their parameters); the random streams are CPU-only.
-    archive.load_from(path.string(), options_.device);
+    archive.load_from(bytes.data(), bytes.size(), options_.device);
   } catch (const c10::Error& e) {
     throw fail(fmt::format("not a readable checkpoint ({})", e.what_without_backtrace()));
   }

@@ -270,8 +270,22 @@ TEST(Trainer, ACheckpointOfOtherSettingsIsRefused) {
       std::filesystem::temp_directory_path() /
       ("gansweep-test-other-" + std::to_string(::getpid()) + ".pt");
   Trainer(tiny(", loss: hinge"), {}).save_checkpoint(checkpoint);
+  EXPECT_EQ(read_checkpoint_step(checkpoint), 0);
   Trainer other(tiny(", loss: minimax"), {});
   EXPECT_THROW(other.resume_from(checkpoint), CheckpointError);
+
+  // A few bytes changed inside a tensor: the hash in the trailer catches it.
+  {
+    std::fstream file(checkpoint, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(0, std::ios::end);
+    const auto size = static_cast<std::streamoff>(file.tellg());
+    file.seekp(size / 2);
+    const char garbage[4] = {'\x5a', '\x5a', '\x5a', '\x5a'};
+    file.write(garbage, sizeof garbage);
+  }
+  Trainer same(tiny(", loss: hinge"), {});
+  EXPECT_THROW(same.resume_from(checkpoint), CheckpointError);
+  EXPECT_THROW(read_checkpoint_step(checkpoint), CheckpointError);
   std::filesystem::remove(checkpoint);
   std::ofstream(checkpoint) << "not a checkpoint";
   EXPECT_THROW(read_checkpoint_step(checkpoint), CheckpointError);
