@@ -14,7 +14,7 @@ namespace gansweep::cli {
 namespace {
 
 // A run left 'running' by a process on this host that no longer exists was
-// killed; the next `gansweep run` redoes it.
+// killed; the next `gansweep run` resumes it from its checkpoint.
 bool is_abandoned(const store::RunSummary& run, const std::string& host) {
   if (run.status != store::RunStatus::kRunning || run.host != host || run.pid <= 0) return false;
   return !same_program_is_alive(run.pid);
@@ -41,7 +41,7 @@ void add_status_command(CLI::App& app, int& exit_code) {
       std::string note = run.error;
       if (is_abandoned(run, host)) {
         status = "abandoned";
-        note = fmt::format("process {} is gone; the next run redoes it", run.pid);
+        note = fmt::format("process {} is gone; the next run resumes it", run.pid);
       } else if (!run.in_sweep_file) {
         note = "no longer in the sweep's file; its results stay";
       } else if (run.first_nonfinite_step) {

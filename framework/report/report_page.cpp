@@ -25,6 +25,11 @@ constexpr const char* kScript = R"js(
 "use strict";
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
                 "#17becf", "#bcbd22", "#7f7f7f"];
+function logLabel(v) {
+  if (v == null) return '';
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(0) : String(+v.toPrecision(6));
+}
 function el(tag, attrs, text) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
@@ -260,7 +265,8 @@ function curveChart(parent, chart, groups) {
     width: Math.min(1100, window.innerWidth - 40), height: 300,
     scales: {x: {time: false}, y: chart.log ? {distr: 3} : {}},
     // Room for labels such as -1,000 or 1.2e-5 on the y axis.
-    axes: [{}, {size: 80}],
+    // uPlot's own labels round small powers of ten on a log axis to 0.
+    axes: [{}, chart.log ? {size: 80, values: (u, vals) => vals.map(logLabel)} : {size: 80}],
     series,
     legend: {live: false},
     hooks: {draw: [u => {
