@@ -27,7 +27,12 @@ constexpr int kStepsPerRun = 10000;
 
 fs::path bench_database() {
   const fs::path path = fs::temp_directory_path() / "gansweep-bench-10m-steps.db";
-  if (fs::exists(path)) return path;
+  if (fs::exists(path)) {
+    // Made by an older gansweep: opening it for writing migrates the schema
+    // (a few added columns), which readers do not do.
+    store::ResultStore::open_for_writing(path);
+    return path;
+  }
   const fs::path partial = path.string() + ".partial";
   fs::remove(partial);
   {
