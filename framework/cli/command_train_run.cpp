@@ -7,6 +7,7 @@
 // already, 130 when it was interrupted (checkpoint saved), 1 when it
 // failed, 2 for bad input, and run_process::kExitBusy when another live
 // process is training it.
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -114,6 +115,12 @@ void add_train_run_command(CLI::App& app, int& exit_code) {
       };
       options.on_resumed = [](std::int64_t step) {
         fmt::print("{}\n", run_process::resumed_line(step));
+        std::fflush(stdout);
+      };
+      options.on_warning = [](const std::string& line) {
+        std::string one_line = line;
+        std::replace(one_line.begin(), one_line.end(), '\n', ' ');
+        fmt::print("{}{}\n", run_process::kWarningPrefix, one_line);
         std::fflush(stdout);
       };
     }

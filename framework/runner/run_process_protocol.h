@@ -1,7 +1,8 @@
 // What a run process (`gansweep train-run`) and the scheduler that started
 // it tell each other, besides the database: lines on its standard output,
-// "resumed N" when it continues from a checkpoint at step N and
-// "progress N" after steps (a few per second at most), and its exit code.
+// "resumed N" when it continues from a checkpoint at step N, "progress N"
+// after steps (a few per second at most) and "warning TEXT" for what the
+// user should see (a checkpoint that could not be used), and its exit code.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,8 @@ inline std::string progress_line(std::int64_t steps_done) {
 }
 
 inline std::string resumed_line(std::int64_t step) { return "resumed " + std::to_string(step); }
+
+inline constexpr std::string_view kWarningPrefix = "warning ";
 
 // The number after `prefix` ("progress ", "resumed "), if the line is one.
 inline std::optional<std::int64_t> parse_line(const std::string& line, std::string_view prefix) {

@@ -42,6 +42,12 @@ WorkerResult train_run_in_process(const SweepPlan& plan, const PlannedRun& run,
   // for a given thread count, which each run records.
   at::set_num_threads(options.threads);
   auto log = make_run_logger(run.run_key);
+  // Losing a checkpoint's progress is worth a line beside the progress bar
+  // too, not only in the run's log.
+  const auto warn = [&](const std::string& line) {
+    log->warn("{}", line);
+    if (options.on_warning) options.on_warning(line);
+  };
   WorkerResult result;
 
   if (options.db_path.has_parent_path()) {
@@ -69,7 +75,7 @@ WorkerResult train_run_in_process(const SweepPlan& plan, const PlannedRun& run,
       const std::int64_t step = read_checkpoint_step(checkpoint);
       resume = store::ResumePoint{step, step_rows_before(step, experiment.log_every)};
     } catch (const CheckpointError& e) {
-      log->warn("{}; training from step 0", e.what());
+      warn(fmt::format("{}; training from step 0", e.what()));
     }
   }
 
@@ -108,12 +114,12 @@ WorkerResult train_run_in_process(const SweepPlan& plan, const PlannedRun& run,
       } catch (const CheckpointError& e) {
         // The rows up to the checkpoint were kept for it; without it they
         // must go, and the run starts over.
-        log->warn("{}; training from step 0", e.what());
+        warn(fmt::format("{}; training from step 0", e.what()));
         trainer = std::make_unique<Trainer>(experiment, train_options);
         result.claim = store->start_run(run.run_key, env);
       }
     } else {
-      if (resume) log->warn("the database's rows do not match the checkpoint; from step 0");
+      if (resume) warn("the database's rows do not match the checkpoint; training from step 0");
       log->info("started on {}", env.device);
     }
 

@@ -35,8 +35,9 @@ struct WorkerOptions {
   std::filesystem::path classifier_dir;
   quality::ClassifierRecipe classifier_recipe;
   const std::atomic<bool>* stop_requested = nullptr;
-  std::function<void(std::int64_t)> on_step;     // steps done so far
-  std::function<void(std::int64_t)> on_resumed;  // the checkpoint's step
+  std::function<void(std::int64_t)> on_step;           // steps done so far
+  std::function<void(std::int64_t)> on_resumed;        // the checkpoint's step
+  std::function<void(const std::string&)> on_warning;  // also in the run's log
 };
 
 struct WorkerResult {

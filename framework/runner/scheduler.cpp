@@ -252,6 +252,9 @@ void Scheduler::read_output(InFlight& flight) {
       flight.resumed = true;
       ++outcome_.resumed;
       progress_->step(flight.run->run_key, *step);
+    } else if (line.rfind(run_process::kWarningPrefix, 0) == 0) {
+      say(fmt::format("run {}: {}", flight.run->run_key,
+                      line.substr(run_process::kWarningPrefix.size())));
     }
   }
 }

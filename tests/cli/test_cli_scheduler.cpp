@@ -133,6 +133,41 @@ TEST(CliScheduler, ATimeLimitStopsARunAndKeepsItsCheckpoint) {
   }
 }
 
+// A damaged checkpoint costs the run its progress, and the user hears of it
+// on the terminal, not only in the run's log.
+TEST(CliScheduler, ADamagedCheckpointIsReportedAndTheRunStartsOver) {
+  TempDir dir;
+  write_file(dir / "controls.yaml", sweep_text(3000));
+  Process p({"run", "controls.yaml", "--db", "k.db", "--jobs", "1", "--checkpoint-seconds", "0.05"},
+            dir.path());
+  std::string key;
+  for (int i = 0; i < 3000 && key.empty(); ++i) {
+    if (fs::exists(dir / "k.db") &&
+        query_one(dir / "k.db", "SELECT count(*) FROM sqlite_master WHERE name = 'runs'") == "1") {
+      key = query_one(dir / "k.db", "SELECT run_key FROM runs WHERE status = 'running'");
+      if (!key.empty() && !fs::exists(dir / "k.runs" / key / "checkpoint.pt")) key.clear();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_FALSE(key.empty());
+  p.signal(SIGINT);
+  EXPECT_EQ(p.wait().exit_code, 130);
+  const fs::path checkpoint = dir / "k.runs" / key / "checkpoint.pt";
+  ASSERT_TRUE(fs::exists(checkpoint));
+  write_file(checkpoint, "not a checkpoint at all");
+
+  const CommandResult r =
+      run_gansweep({"run", "controls.yaml", "--db", "k.db", "--only", key}, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("run " + key + ": "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("training from step 0"), std::string::npos) << r.err;
+  EXPECT_EQ(query_one(dir / "k.db",
+                      "SELECT count(*) = 3000 AND count(DISTINCT step) = 3000 FROM steps WHERE "
+                      "run_key = '" +
+                          key + "'"),
+            "1");
+}
+
 // A second command on the same database, with a time limit its runs
 // exceed, must never change the claims of the first command's runs: every
 // run still ends done, with every step row exactly once.
