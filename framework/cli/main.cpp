@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   cli::add_forget_command(app, exit_code);
   cli::add_train_run_command(app, exit_code);
   cli::add_check_quality_command(app, exit_code);
+  cli::add_migrate_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -266,9 +266,9 @@ void check_usable(const Database& db, const FileState& state, bool for_writing) 
   }
   if (!for_writing && state.user_version < kCurrentVersion) {
     throw StoreError(
-        fmt::format("{}: database schema version {} is older than this build's version {}; open it "
-                    "for writing once (e.g. with `gansweep run`) to migrate it",
-                    path, state.user_version, kCurrentVersion));
+        fmt::format("{}: database schema version {} is older than this build's version {}; "
+                    "migrate it with `gansweep migrate {}` (or any `gansweep run` into it)",
+                    path, state.user_version, kCurrentVersion, path));
   }
 }
 

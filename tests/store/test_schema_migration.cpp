@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -53,12 +54,12 @@ TEST_F(SchemaMigrationTest, Version1FileGainsImageQualityColumnsAndKeepsItsRows)
     ResultStore::open_read_only(db_path());
     FAIL() << "opened an old file read-only";
   } catch (const StoreError& e) {
-    EXPECT_EQ(std::string(e.what()),
-              db_path().string() +
-                  ": database schema version 1 is older than this build's "
-                  "version " +
-                  std::to_string(schema::kCurrentVersion) +
-                  "; open it for writing once (e.g. with `gansweep run`) to migrate it");
+    EXPECT_EQ(std::string(e.what()), db_path().string() +
+                                         ": database schema version 1 is older than this build's "
+                                         "version " +
+                                         std::to_string(schema::kCurrentVersion) +
+                                         "; migrate it with `gansweep migrate " +
+                                         db_path().string() + "` (or any `gansweep run` into it)");
   }
 
   auto store = ResultStore::open_for_writing(db_path());
@@ -135,6 +136,20 @@ TEST_F(SchemaMigrationTest, MigrateToRefusesVersionsThisBuildDoesNotKnow) {
                                          " (this build knows 0 to " +
                                          std::to_string(schema::kCurrentVersion) + ")");
   }
+}
+
+// The command a reader's error names: `gansweep migrate DB` makes the file
+// readable and keeps its rows.
+TEST_F(SchemaMigrationTest, MigrateCommandBringsAnOldFileForward) {
+  make_file_at(1);
+  const std::string command =
+      std::string(GANSWEEP_BINARY) + " migrate '" + db_path().string() + "' 2>/dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  EXPECT_EQ(RawDb(db_path()).integer("PRAGMA user_version"), schema::kCurrentVersion);
+  EXPECT_NO_THROW(ResultStore::open_read_only(db_path()));
+  const std::string missing =
+      std::string(GANSWEEP_BINARY) + " migrate '" + db_path().string() + ".absent' 2>/dev/null";
+  EXPECT_NE(std::system(missing.c_str()), 0);
 }
 
 }  // namespace
