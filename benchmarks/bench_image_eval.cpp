@@ -15,14 +15,6 @@
 namespace gansweep {
 namespace {
 
-class NullRecorder : public RunRecorder {
- public:
-  void record_step(const store::StepRow&) override {}
-  void record_eval(const store::EvalRow&) override {}
-  void record_layer_grads(const std::vector<store::LayerGradRow>&) override {}
-  void record_sample(const store::SampleRow&) override {}
-};
-
 Experiment image_run(std::int64_t eval_samples) {
   const std::string yaml =
       "data: {kind: fashion_mnist}\nmodel: {kind: dcgan, width: 16, z_dim: 64}\n"

@@ -20,15 +20,6 @@ namespace {
 
 constexpr std::int64_t kSteps = 500;
 
-// Discards everything: the trainer still computes what it records.
-class NullRecorder : public RunRecorder {
- public:
-  void record_step(const store::StepRow&) override {}
-  void record_eval(const store::EvalRow&) override {}
-  void record_layer_grads(const std::vector<store::LayerGradRow>&) override {}
-  void record_sample(const store::SampleRow&) override {}
-};
-
 Experiment ring8_run(std::int64_t batch, bool record) {
   const std::string yaml =
       "data: {kind: ring8}\nmodel: {kind: mlp, hidden: 128, z_dim: 2}\n"

@@ -24,15 +24,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Discards everything; the trainer still computes what it would record.
-class NullRecorder : public RunRecorder {
- public:
-  void record_step(const store::StepRow&) override {}
-  void record_eval(const store::EvalRow&) override {}
-  void record_layer_grads(const std::vector<store::LayerGradRow>&) override {}
-  void record_sample(const store::SampleRow&) override {}
-};
-
 // The quickstart's settings (Adam lr 2e-4, betas 0.5/0.999, one D and one G
 // update per step, non_saturating) on ring8 with the hidden-128 MLP, or on
 // Fashion-MNIST with a DCGAN of width 16 and 100 noise dimensions.

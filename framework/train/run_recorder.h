@@ -20,6 +20,16 @@ class RunRecorder {
   virtual void flush() {}
 };
 
+// Discards everything; the trainer still computes what it would record.
+// For benchmarks of the step itself.
+class NullRecorder : public RunRecorder {
+ public:
+  void record_step(const store::StepRow&) override {}
+  void record_eval(const store::EvalRow&) override {}
+  void record_layer_grads(const std::vector<store::LayerGradRow>&) override {}
+  void record_sample(const store::SampleRow&) override {}
+};
+
 // Keeps everything in memory, for tests and small tools.
 class MemoryRecorder : public RunRecorder {
  public:
