@@ -54,6 +54,7 @@ struct InFlight {
   std::size_t slot = 0;
   std::unique_ptr<ChildProcess> child;
   Clock::time_point started;
+  bool training = false;   // has reported steps: it holds the run
   bool over_time = false;  // asked to stop for its time limit
   Clock::time_point stop_sent;
   bool resumed = false;
@@ -247,9 +248,11 @@ void Scheduler::ended(InFlight& flight, int wait_status) {
 void Scheduler::read_output(InFlight& flight) {
   for (const std::string& line : flight.child->read_lines()) {
     if (auto steps = run_process::parse_line(line, "progress ")) {
+      flight.training = true;
       progress_->step(flight.run->run_key, *steps);
     } else if (auto step = run_process::parse_line(line, "resumed ")) {
       flight.resumed = true;
+      flight.training = true;
       ++outcome_.resumed;
       progress_->step(flight.run->run_key, *step);
     } else if (line.rfind(run_process::kWarningPrefix, 0) == 0) {
@@ -375,7 +378,9 @@ SweepOutcome Scheduler::run() {
       read_output(flight);
       if (options_.time_limit_seconds > 0) {
         const double seconds = std::chrono::duration<double>(now - flight.started).count();
-        if (!flight.over_time && seconds > options_.time_limit_seconds) {
+        // Only a process that trains is limited: one that found its run
+        // held by another process exits by itself.
+        if (!flight.over_time && flight.training && seconds > options_.time_limit_seconds) {
           flight.over_time = true;
           flight.stop_sent = now;
           log_->warn("run {} exceeded its time limit of {} s; stopping it", flight.run->run_key,
