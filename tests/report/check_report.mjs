@@ -20,21 +20,8 @@ import path from 'node:path';
 import process from 'node:process';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from './offline_chromium.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // Defence in depth: requests are aborted by the route below, and a host
-  // name that slips past it (a WebSocket) does not resolve.
-  '--host-resolver-rules=MAP * ~NOTFOUND',
-];
 const TIMEOUT_MS = 60_000;
 
 function usage(message) {
