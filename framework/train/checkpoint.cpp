@@ -1,79 +1,23 @@
 // Checkpoints of a training run: what Trainer::save_checkpoint writes and
-// Trainer::resume_from reads. One LibTorch archive holds the format version,
+// Trainer::resume_from reads (the file itself: checkpoint_file.h). One
+// LibTorch archive holds the format version,
 // the run key (so a checkpoint is never applied to other settings), the
 // step, both networks, both optimizers and every random stream the run
 // draws from. Nothing else influences the rows a run records, which is why
 // a resumed CPU run continues bit for bit.
 
-#include <fstream>
-#include <iterator>
 #include <string>
-#include <string_view>
 
 #include <fmt/format.h>
 
+#include "train/checkpoint_file.h"
 #include "train/trainer.h"
-#include "util/durable_file.h"
-#include "util/stable_hash.h"
 
 namespace gansweep {
-namespace {
-
-// Raise when the archive's layout changes; older files are then refused
-// and the run restarts from step 0 rather than misreading them.
-constexpr std::int64_t kCheckpointFormat = 2;
-
-// The file is the LibTorch archive followed by a trailer: the archive's
-// XXH3 hash (8 bytes, little-endian) and this magic. LibTorch's reader
-// does not check the zip's CRCs, so without the hash a few flipped bytes
-// inside a tensor would be resumed from silently.
-constexpr std::string_view kTrailerMagic = "GSCK";
-constexpr std::size_t kTrailerSize = 8 + kTrailerMagic.size();
-
-std::string with_trailer(std::string archive_bytes) {
-  std::uint64_t hash = stable_hash64(archive_bytes);
-  for (int i = 0; i < 8; ++i) {
-    archive_bytes.push_back(static_cast<char>(hash & 0xff));
-    hash >>= 8;
-  }
-  archive_bytes.append(kTrailerMagic);
-  return archive_bytes;
-}
-
-// The archive bytes of a checkpoint file, after checking its trailer.
-std::string read_verified(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) {
-    throw CheckpointError(fmt::format("{}: cannot read the checkpoint", path.string()));
-  }
-  if (bytes.size() < kTrailerSize ||
-      std::string_view(bytes).substr(bytes.size() - kTrailerMagic.size()) != kTrailerMagic) {
-    throw CheckpointError(
-        fmt::format("{}: not a gansweep checkpoint (no trailer; cut short, or from an older "
-                    "gansweep)",
-                    path.string()));
-  }
-  const std::size_t archive_size = bytes.size() - kTrailerSize;
-  std::uint64_t stored = 0;
-  for (int i = 7; i >= 0; --i) {
-    stored = (stored << 8) | static_cast<unsigned char>(bytes[archive_size + i]);
-  }
-  bytes.resize(archive_size);
-  if (stable_hash64(bytes) != stored) {
-    throw CheckpointError(fmt::format(
-        "{}: the checkpoint's bytes do not match its hash (the file was damaged)", path.string()));
-  }
-  return bytes;
-}
-
-torch::Tensor int64_scalar(std::int64_t value) { return torch::tensor({value}, torch::kLong); }
-
-}  // namespace
 
 std::int64_t read_checkpoint_step(const std::filesystem::path& path) {
   try {
-    const std::string bytes = read_verified(path);
+    const std::string bytes = read_checkpoint_bytes(path);
     torch::serialize::InputArchive archive;
     archive.load_from(bytes.data(), bytes.size(), torch::kCPU);
     torch::Tensor format;
@@ -116,22 +60,7 @@ void Trainer::save_checkpoint(const std::filesystem::path& path) const {
   archive.write("penalty_stream", penalty_stream_.get_state());
   archive.write("data_state", real_data_->save_state());
 
-  std::filesystem::create_directories(path.parent_path());
-  const std::filesystem::path temporary = path.string() + ".partial";
-  std::string bytes;
-  archive.save_to([&](const void* data, std::size_t size) {
-    bytes.append(static_cast<const char*>(data), size);
-    return size;
-  });
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    const std::string file = with_trailer(std::move(bytes));
-    out.write(file.data(), static_cast<std::streamsize>(file.size()));
-    if (!out.flush()) {
-      throw std::runtime_error(fmt::format("{}: cannot write the checkpoint", temporary.string()));
-    }
-  }
-  commit_file(temporary, path);
+  write_checkpoint_file(archive, path);
 }
 
 std::int64_t Trainer::resume_from(const std::filesystem::path& path) {
@@ -140,7 +69,7 @@ std::int64_t Trainer::resume_from(const std::filesystem::path& path) {
         fmt::format("{}: cannot resume from this checkpoint: {}", path.string(), why));
   };
   torch::serialize::InputArchive archive;
-  const std::string bytes = read_verified(path);
+  const std::string bytes = read_checkpoint_bytes(path);
   try {
     // Tensors go straight to the run's device (the optimizers' moments must
     // live beside their parameters); the random streams are CPU-only.

@@ -28,6 +28,19 @@ torch::Tensor gradient_penalty(const std::function<torch::Tensor(const torch::Te
                                const torch::Tensor& real, const torch::Tensor& fake,
                                const torch::Tensor& mix);
 
+// The same objectives for R runs trained as one stacked model: logits are
+// (R, B, 1) and each run's loss is the mean over its own B samples, so the
+// result is (R). Run r's loss depends only on run r's logits, so the
+// gradient of the sum of the result reaches each run's parameters exactly as
+// its own loss's gradient would.
+torch::Tensor discriminator_loss_per_run(LossKind loss, const torch::Tensor& real_logits,
+                                         const torch::Tensor& fake_logits);
+torch::Tensor generator_loss_per_run(LossKind loss, const torch::Tensor& fake_logits);
+// The penalty per run: real and fake are (R, B, ...), mix is (R, B).
+torch::Tensor gradient_penalty_per_run(
+    const std::function<torch::Tensor(const torch::Tensor&)>& critic, const torch::Tensor& real,
+    const torch::Tensor& fake, const torch::Tensor& mix);
+
 // lambda in Gulrajani et al. 2017.
 inline constexpr double kDefaultPenaltyWeight = 10.0;
 

@@ -7,9 +7,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
-#include "data/toy_quality.h"
 #include "models/model_factory.h"
-#include "quality/image_quality.h"
+#include "train/evaluation.h"
 #include "train/generator_derivatives.h"
 #include "train/losses.h"
 #include "util/durable_file.h"
@@ -126,9 +125,8 @@ Trainer::Trainer(const Experiment& experiment, TrainOptions options)
   // One fixed noise batch for every evaluation of this run, so the samples
   // at successive evaluations show the same latent points moving. Images
   // are scored only with an image_quality; otherwise only samples are kept.
-  const bool scored = mixture_ || options_.image_quality;
   const std::int64_t eval_count =
-      scored ? std::max(e.eval_samples, e.sample_count) : e.sample_count;
+      evaluation_sample_count(e, mixture_.has_value() || options_.image_quality != nullptr);
   at::Generator eval_stream = stream(e.seed, streams::kEvalNoise);
   eval_noise_ = torch::randn({eval_count, e.z_dim}, eval_stream).to(options_.device);
 
@@ -242,36 +240,8 @@ void Trainer::evaluate(std::int64_t steps_done, RunRecorder& recorder) {
   generator.eval();
   const torch::Tensor samples = generator.forward(eval_noise_).to(torch::kCPU);
   generator.train();
-
-  if (mixture_) {
-    const auto quality =
-        data::evaluate_toy_quality(samples.narrow(0, 0, experiment_.eval_samples), *mixture_);
-    store::EvalRow row;
-    row.step = steps_done;
-    row.modes_covered = quality.modes_covered;
-    row.high_quality_fraction = quality.high_quality_fraction;
-    row.mode_kl = quality.mode_kl;
-    recorder.record_eval(row);
-  }
-  if (!mixture_ && options_.image_quality) {
-    const quality::ImageScores scores =
-        options_.image_quality->score(samples.narrow(0, 0, experiment_.eval_samples));
-    store::EvalRow row;
-    row.step = steps_done;
-    row.frechet_distance = scores.frechet_distance;
-    row.classes_covered = scores.classes_covered;
-    row.class_kl = scores.class_kl;
-    recorder.record_eval(row);
-  }
-  if (experiment_.sample_count > 0) {
-    const torch::Tensor kept =
-        samples.narrow(0, 0, experiment_.sample_count).to(torch::kFloat).contiguous();
-    store::SampleRow sample;
-    sample.step = steps_done;
-    sample.shape.assign(kept.sizes().begin(), kept.sizes().end());
-    sample.values.assign(kept.data_ptr<float>(), kept.data_ptr<float>() + kept.numel());
-    recorder.record_sample(sample);
-  }
+  record_evaluation(experiment_, samples, mixture_ ? &*mixture_ : nullptr,
+                    options_.image_quality.get(), steps_done, recorder);
 }
 
 TrainResult Trainer::train(RunRecorder& recorder) {

@@ -1,0 +1,50 @@
+#include "runner/run_groups.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace gansweep {
+
+std::optional<std::string> stacking_signature(const Experiment& e) {
+  if (e.model_kind != ModelKind::kMlp) return std::nullopt;
+  return fmt::format(
+      "data={}:{} mlp={}x{} z={} steps={} batch={} g_steps={} betas={}/{} device={} "
+      "log={}/{}/{} eval_samples={} samples={} penalty={}",
+      name_of(e.data_kind), e.data_path, e.hidden, e.depth, e.z_dim, e.steps, e.batch, e.g_steps,
+      e.beta1, e.beta2, e.device, e.log_every, e.eval_every, e.layer_every, e.eval_samples,
+      e.sample_count, e.loss == LossKind::kWassersteinGp);
+}
+
+std::vector<std::vector<std::size_t>> form_stacked_groups(
+    const std::vector<const Experiment*>& experiments, std::size_t max_group) {
+  max_group = std::max<std::size_t>(1, max_group);
+  std::vector<std::string> order;  // signatures in order of first appearance
+  std::map<std::string, std::vector<std::size_t>> by_signature;
+  std::vector<std::vector<std::size_t>> groups;
+  for (std::size_t i = 0; i < experiments.size(); ++i) {
+    const auto signature = stacking_signature(*experiments[i]);
+    if (!signature) {
+      groups.push_back({i});
+      continue;
+    }
+    auto [it, added] = by_signature.try_emplace(*signature);
+    if (added) order.push_back(*signature);
+    it->second.push_back(i);
+  }
+  for (const auto& signature : order) {
+    const auto& members = by_signature[signature];
+    const std::size_t count = (members.size() + max_group - 1) / max_group;
+    // Even sizes: 20 runs with at most 16 a group make 10 + 10, not 16 + 4.
+    std::size_t begin = 0;
+    for (std::size_t g = 0; g < count; ++g) {
+      const std::size_t size = (members.size() - begin) / (count - g);
+      groups.emplace_back(members.begin() + begin, members.begin() + begin + size);
+      begin += size;
+    }
+  }
+  return groups;
+}
+
+}  // namespace gansweep

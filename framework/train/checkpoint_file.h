@@ -1,0 +1,32 @@
+// The file a checkpoint lives in: a LibTorch archive followed by a trailer
+// (the archive's XXH3 hash and a magic), written to a temporary file,
+// synced and renamed. LibTorch's reader does not check the zip's CRCs, so
+// without the hash a few flipped bytes inside a tensor would be resumed from
+// silently. Used by the checkpoints of single runs and of stacked groups.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include <torch/torch.h>
+
+namespace gansweep {
+
+// Raise when an archive's layout changes; older files are then refused and
+// the run restarts from step 0 rather than misreading them.
+inline constexpr std::int64_t kCheckpointFormat = 2;
+
+// Writes `archive` to `path` atomically, with its trailer.
+void write_checkpoint_file(torch::serialize::OutputArchive& archive,
+                           const std::filesystem::path& path);
+
+// The archive bytes of a checkpoint file, after checking its trailer and
+// hash. Throws CheckpointError (trainer.h) naming the file.
+std::string read_checkpoint_bytes(const std::filesystem::path& path);
+
+inline torch::Tensor int64_scalar(std::int64_t value) {
+  return torch::tensor({value}, torch::kLong);
+}
+
+}  // namespace gansweep
