@@ -48,7 +48,8 @@ const ParamSpec* find_parameter(std::string_view path);
 // Every known path, for suggestions.
 std::vector<std::string> parameter_paths();
 
-// The sections of a sweep file: name, data, model, train, log, sweep.
+// The sections of a sweep file: name, data, model, train, log, sweep,
+// search.
 const std::vector<std::string>& top_level_keys();
 
 // Converts a YAML scalar to the key's type and checks its range. Numbers
