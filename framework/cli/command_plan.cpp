@@ -1,6 +1,8 @@
 // `gansweep plan FILE`: the expanded runs as a table; nothing is trained and
 // nothing is written.
+#include <algorithm>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -16,21 +18,36 @@ void add_plan_command(CLI::App& app, int& exit_code) {
   command->add_option("FILE", *file, "Sweep file (YAML)")->required();
   command->callback([&exit_code, file] {
     const SweepPlan plan = plan_sweep(load_sweep_file(*file));
+    const std::optional<SearchSpace>& search = plan.definition.search;
     Table table;
     std::vector<std::string> header{"#", "run_key"};
+    if (search) header.push_back("sample");
     for (const auto& path : plan.swept_paths) header.push_back(path);
     table.set_header(header);
     for (const auto& run : plan.runs) {
       std::vector<std::string> row{std::to_string(run.position), run.run_key};
-      for (const auto& [path, value] : run.swept) row.push_back(format_value(value));
+      if (run.sample) row.push_back(std::to_string(*run.sample));
+      // Drawn values are shown in full (the shortest text that reads back
+      // to the same double), so a run can be copied into a grid exactly. A
+      // key the run does not read was not drawn for it: "-".
+      for (const auto& path : plan.swept_paths) {
+        const auto it = std::find_if(run.swept.begin(), run.swept.end(),
+                                     [&](const auto& item) { return item.first == path; });
+        row.push_back(it == run.swept.end() ? "-" : format_value(it->second));
+      }
       table.add_row(row);
     }
     table.print(stdout);
     std::int64_t steps = 0;
     for (const auto& run : plan.runs) steps += run.experiment.steps;
-    fmt::print("sweep '{}': {} run{}, {} {}, {} training step{} in all\n", plan.definition.name,
-               plan.runs.size(), plan.runs.size() == 1 ? "" : "s", plan.definition.axes.size(),
-               plan.definition.axes.size() == 1 ? "axis" : "axes", steps, steps == 1 ? "" : "s");
+    const std::size_t axes = plan.definition.axes.size();
+    const std::string search_text =
+        search ? fmt::format(", {} sample{} per grid cell (search seed {})", search->samples,
+                             search->samples == 1 ? "" : "s", search->seed)
+               : "";
+    fmt::print("sweep '{}': {} run{}, {} {}{}, {} training step{} in all\n", plan.definition.name,
+               plan.runs.size(), plan.runs.size() == 1 ? "" : "s", axes,
+               axes == 1 ? "axis" : "axes", search_text, steps, steps == 1 ? "" : "s");
     if (plan.duplicates_dropped > 0) {
       fmt::print("{} combination{} resolved to a run already listed and {} kept once\n",
                  plan.duplicates_dropped, plan.duplicates_dropped == 1 ? "" : "s",

@@ -112,19 +112,32 @@ Experiment resolve_experiment(const Assignment& settings, const std::string& fil
   return e;
 }
 
+bool run_reads_parameter(std::string_view path, LossKind loss, ModelKind model) {
+  if (path == "train.gp_lambda") return loss == LossKind::kWassersteinGp;
+  if (path == "model.hidden" || path == "model.depth") return model == ModelKind::kMlp;
+  if (path == "model.width") return model == ModelKind::kDcgan;
+  return true;
+}
+
+std::string parameter_use_note(std::string_view path) {
+  if (path == "train.gp_lambda") return "used by wasserstein_gp only";
+  if (path == "model.hidden" || path == "model.depth") return "used by mlp models only";
+  if (path == "model.width") return "used by dcgan models only";
+  return "";
+}
+
 std::string canonical_settings(const Experiment& e) {
   std::vector<std::pair<std::string, ParamValue>> items;
   const auto add = [&](const std::string& path, ParamValue value) {
-    items.emplace_back(path, std::move(value));
+    if (run_reads_parameter(path, e.loss, e.model_kind)) {
+      items.emplace_back(path, std::move(value));
+    }
   };
   add("data.kind", std::string(name_of(e.data_kind)));
   add("model.kind", std::string(name_of(e.model_kind)));
-  if (e.model_kind == ModelKind::kMlp) {
-    add("model.hidden", e.hidden);
-    add("model.depth", e.depth);
-  } else {
-    add("model.width", e.width);
-  }
+  add("model.hidden", e.hidden);
+  add("model.depth", e.depth);
+  add("model.width", e.width);
   add("model.z_dim", e.z_dim);
   add("train.steps", e.steps);
   add("train.batch", e.batch);
@@ -136,7 +149,7 @@ std::string canonical_settings(const Experiment& e) {
   add("train.d_steps", e.d_steps);
   add("train.g_steps", e.g_steps);
   add("train.seed", static_cast<std::int64_t>(e.seed));
-  if (e.loss == LossKind::kWassersteinGp) add("train.gp_lambda", e.gp_lambda);
+  add("train.gp_lambda", e.gp_lambda);
   add("log.every", e.log_every);
   add("log.eval_every", e.eval_every);
   add("log.layer_every", e.layer_every);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -54,6 +55,16 @@ struct Experiment {
 // needs image data, batch norm needs two samples, ...). Errors point at the
 // offending value's position in `file` when it was written there.
 Experiment resolve_experiment(const Assignment& settings, const std::string& file);
+
+// Whether a run of this loss and model reads the key at all: gp_lambda
+// only under wasserstein_gp, hidden and depth only for an MLP, width only
+// for a DCGAN. A key a run does not read is left out of its run key, and a
+// search never draws a value for it.
+bool run_reads_parameter(std::string_view path, LossKind loss, ModelKind model);
+
+// Which runs read a key that not every run reads ("used by wasserstein_gp
+// only"), for messages; "" for the others.
+std::string parameter_use_note(std::string_view path);
 
 // The settings that decide what a run computes and records, with effective
 // values (train.lr_g rather than the train.lr shorthand), leaving out keys

@@ -177,16 +177,21 @@ std::string range_text(const ParamSpec& spec) {
 
 void check_range(const ParamSpec& spec, double value, const YAML::Node& node,
                  const std::string& file) {
-  const bool too_low = spec.min && (spec.min_exclusive ? value <= *spec.min : value < *spec.min);
-  const bool too_high = spec.max && (spec.max_exclusive ? value >= *spec.max : value > *spec.max);
-  if (too_low || too_high) {
-    throw ConfigError(file, position_of(node), spec.path,
-                      fmt::format("{} is out of range: expected a value {}",
-                                  shorten_for_message(node.Scalar()), range_text(spec)));
+  if (const std::string problem = range_problem(spec, value); !problem.empty()) {
+    throw ConfigError(
+        file, position_of(node), spec.path,
+        fmt::format("{} is out of range: {}", shorten_for_message(node.Scalar()), problem));
   }
 }
 
 }  // namespace
+
+std::string range_problem(const ParamSpec& spec, double value) {
+  const bool too_low = spec.min && (spec.min_exclusive ? value <= *spec.min : value < *spec.min);
+  const bool too_high = spec.max && (spec.max_exclusive ? value >= *spec.max : value > *spec.max);
+  if (!too_low && !too_high) return "";
+  return "expected a value " + range_text(spec);
+}
 
 const std::vector<ParamSpec>& parameter_specs() {
   static const std::vector<ParamSpec> specs = build_specs();
@@ -207,7 +212,8 @@ std::vector<std::string> parameter_paths() {
 }
 
 const std::vector<std::string>& top_level_keys() {
-  static const std::vector<std::string> keys{"name", "data", "model", "train", "log", "sweep"};
+  static const std::vector<std::string> keys{"name", "data",  "model", "train",
+                                             "log",  "sweep", "search"};
   return keys;
 }
 

@@ -48,7 +48,8 @@ const ParamSpec* find_parameter(std::string_view path);
 // Every known path, for suggestions.
 std::vector<std::string> parameter_paths();
 
-// The sections of a sweep file: name, data, model, train, log, sweep.
+// The sections of a sweep file: name, data, model, train, log, sweep,
+// search.
 const std::vector<std::string>& top_level_keys();
 
 // Converts a YAML scalar to the key's type and checks its range. Numbers
@@ -56,6 +57,11 @@ const std::vector<std::string>& top_level_keys();
 // takes a real that is a whole number (1e3). Throws ConfigError located at
 // `node` in `file`.
 ParamValue parse_parameter(const ParamSpec& spec, const YAML::Node& node, const std::string& file);
+
+// "" when a number is within the key's range, else what was expected
+// ("expected a value in [0, 1)"): for values that were not read from the
+// file but drawn from a range written there.
+std::string range_problem(const ParamSpec& spec, double value);
 
 // Canonical text of a value: integers in decimal, reals in the shortest form
 // that reads back to the same double (1e-4 and 0.0001 both give 0.0001),

@@ -34,6 +34,9 @@ class SweepParser {
         sweep.name = parse_name(value);
       } else if (key == "sweep") {
         sweep.axes = parse_axes(value);
+      } else if (key == "search") {
+        // "search:" with nothing under it draws nothing, like an empty sweep:.
+        if (!value.IsNull()) sweep.search = parse_search_space(entry.first, value, file_);
       } else if (key == "data" || key == "model" || key == "train" || key == "log") {
         parse_section(key, value, &sweep.base);
       } else {
@@ -214,6 +217,17 @@ class SweepParser {
                             "keep one axis for it");
         }
       }
+    }
+    if (!sweep.search) return;
+    const auto check_not_swept = [&](const Distribution& distribution) {
+      if (seen.count(distribution.path) > 0) {
+        throw ConfigError(file_, distribution.position, distribution.key_path,
+                          "is both on the grid (sweep:) and drawn (search:); keep one of them");
+      }
+    };
+    for (const auto& distribution : sweep.search->common) check_not_swept(distribution);
+    for (const auto& group : sweep.search->per_loss) {
+      for (const auto& distribution : group.distributions) check_not_swept(distribution);
     }
   }
 

@@ -8,12 +8,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "config/config_error.h"
 #include "config/parameters.h"
+#include "config/search_space.h"
 
 namespace gansweep {
 
@@ -39,6 +41,8 @@ struct SweepDefinition {
   std::string text;  // the file's bytes, stored with the results
   Assignment base;
   std::vector<SweepAxis> axes;  // in file order; the last varies fastest
+  // Random draws on top of the grid (search:), if the file has them.
+  std::optional<SearchSpace> search;
 };
 
 // Limits that keep a wrong file (a log, /dev/zero) from being read whole.
