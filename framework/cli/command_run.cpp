@@ -62,6 +62,7 @@ struct RunArguments {
   double checkpoint_seconds = 60;
   std::vector<std::string> only;
   std::string classifier_dir;
+  bool no_vectorise = false;
   CLI::Option* db_option = nullptr;
   CLI::Option* jobs_option = nullptr;
   CLI::Option* devices_option = nullptr;
@@ -135,6 +136,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
       command->add_option("--jobs,-j", args->jobs, "Runs trained at once, each in its own process")
           ->check(CLI::Range(1, 4096))
           ->capture_default_str();
+  command->add_flag("--no-vectorise", args->no_vectorise,
+                    "Train every run in a process of its own, never stacked with others as one "
+                    "batched model (MLP runs that share a shape are stacked by default)");
   args->devices_option = command->add_option(
       "--devices", args->devices,
       "Devices to spread runs over: cpu, cuda:0,cuda:1, or all (default: each run's "
@@ -209,6 +213,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
     options.time_limit_seconds = args->time_limit;
     options.checkpoint_seconds = args->checkpoint_seconds;
     options.only = select_runs(plan, args->only, "--only");
+    options.vectorise = !args->no_vectorise;
     options.program = std::filesystem::read_symlink("/proc/self/exe");
 
     std::vector<std::string> overrides = options.slot_devices;

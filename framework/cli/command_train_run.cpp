@@ -2,6 +2,8 @@
 // this process, resuming it from its checkpoint if it has one. This is what
 // `gansweep run` starts once per run, and what a Slurm array task runs; it
 // is hidden from the help because users start sweeps, not single runs.
+// With several --run, the runs train together as one stacked model (they
+// must be stackable together, see runner/run_groups.h).
 //
 // Exit codes: 0 when the run finished (done or diverged) or was finished
 // already, 130 when it was interrupted (checkpoint saved), 1 when it
@@ -22,6 +24,7 @@
 #include "cli/run_selection.h"
 #include "config/choices.h"
 #include "config/sweep_plan.h"
+#include "runner/run_groups.h"
 #include "runner/run_process_protocol.h"
 #include "runner/run_worker.h"
 
@@ -38,7 +41,7 @@ extern "C" void on_train_run_signal(int) {
 struct TrainRunArguments {
   std::string file;
   std::string db;
-  std::string run;
+  std::vector<std::string> runs;
   int threads = 1;
   std::string device;
   double checkpoint_seconds = 60;
@@ -48,6 +51,25 @@ struct TrainRunArguments {
   CLI::Option* device_option = nullptr;
 };
 
+// One code for the group: busy when it could not start, else the worst of
+// its runs' (failed, then interrupted, then finished).
+int group_exit_code(const std::vector<WorkerResult>& results) {
+  bool interrupted = false;
+  bool failed = false;
+  for (const auto& result : results) {
+    if (result.claim == store::StartOutcome::kBusy) return run_process::kExitBusy;
+    if (result.claim == store::StartOutcome::kAlreadyFinished) continue;
+    if (result.outcome.status == store::RunStatus::kInterrupted) interrupted = true;
+    if (result.outcome.status == store::RunStatus::kFailed ||
+        result.outcome.status == store::RunStatus::kRunning ||
+        result.outcome.status == store::RunStatus::kQueued) {
+      failed = true;
+    }
+  }
+  if (failed) return kExitFailure;
+  return interrupted ? kExitInterrupted : kExitOk;
+}
+
 }  // namespace
 
 void add_train_run_command(CLI::App& app, int& exit_code) {
@@ -56,7 +78,10 @@ void add_train_run_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<TrainRunArguments>();
   command->add_option("FILE", args->file, "Sweep file (YAML)")->required();
   command->add_option("--db", args->db, "Result database")->required();
-  command->add_option("--run", args->run, "Run key (or a unique prefix)")->required();
+  command
+      ->add_option("--run", args->runs,
+                   "Run key (or a unique prefix); several train together as one stacked model")
+      ->required();
   command->add_option("--threads", args->threads, "LibTorch threads")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
@@ -86,9 +111,26 @@ void add_train_run_command(CLI::App& app, int& exit_code) {
     sigaction(SIGTERM, &action, nullptr);
     if (args->db.empty()) throw CLI::ValidationError("--db", "the database path is empty");
     const SweepPlan plan = plan_sweep(load_sweep_file(args->file));
-    const std::string key = select_runs(plan, {args->run}, "--run").front();
-    const auto run = std::find_if(plan.runs.begin(), plan.runs.end(),
-                                  [&](const PlannedRun& r) { return r.run_key == key; });
+    std::vector<std::string> keys = select_runs(plan, args->runs, "--run");
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    std::vector<const PlannedRun*> runs;
+    for (const auto& key : keys) {
+      runs.push_back(&*std::find_if(plan.runs.begin(), plan.runs.end(),
+                                    [&](const PlannedRun& r) { return r.run_key == key; }));
+    }
+    if (runs.size() > 1) {
+      for (const auto* run : runs) {
+        if (stacking_signature(run->experiment) != stacking_signature(runs.front()->experiment) ||
+            !stacking_signature(run->experiment)) {
+          throw CLI::ValidationError(
+              "--run", fmt::format("runs {} and {} cannot train as one stacked model (they "
+                                   "differ in model, data, batch, length or recording)",
+                                   runs.front()->run_key, run->run_key));
+        }
+      }
+    }
+    const PlannedRun* run = runs.front();
 
     WorkerOptions options;
     options.db_path = args->db;
@@ -125,6 +167,10 @@ void add_train_run_command(CLI::App& app, int& exit_code) {
       };
     }
 
+    if (runs.size() > 1) {
+      exit_code = group_exit_code(train_stacked_group_in_process(plan, runs, options));
+      return;
+    }
     const WorkerResult result = train_run_in_process(plan, *run, options);
     switch (result.claim) {
       case store::StartOutcome::kBusy:

@@ -1,5 +1,6 @@
 #include "runner/run_paths.h"
 
+#include "util/stable_hash.h"
 #include "util/text.h"
 
 namespace gansweep {
@@ -38,6 +39,12 @@ std::filesystem::path checkpoint_path(const std::filesystem::path& db_path,
 std::filesystem::path run_log_path(const std::filesystem::path& db_path,
                                    const std::string& run_key) {
   return run_directory(db_path, run_key) / "run.log";
+}
+
+std::string stack_group_id(const std::vector<std::string>& sorted_run_keys) {
+  std::string joined;
+  for (const auto& key : sorted_run_keys) joined += key + "\n";
+  return "stack-" + stable_hash_hex(joined);
 }
 
 }  // namespace gansweep

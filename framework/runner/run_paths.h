@@ -6,10 +6,14 @@
 //       generator.pt                final generator weights (kept)
 //       checkpoint.pt               latest checkpoint (removed once the run is finished)
 //       run.log                     the run process's own log
+//   results/quickstart.runs/stack-ID/  one folder per stacked group of runs:
+//       checkpoint.pt               the group's checkpoint
+//       run.log                     the group process's log
 #pragma once
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace gansweep {
 
@@ -35,5 +39,10 @@ std::filesystem::path checkpoint_path(const std::filesystem::path& db_path,
                                       const std::string& run_key);
 std::filesystem::path run_log_path(const std::filesystem::path& db_path,
                                    const std::string& run_key);
+
+// The id of a stacked group: "stack-" and 16 hex digits of a hash of its
+// members' run keys, in their (sorted) order. Its files go in
+// run_directory(db, id), as a run's do.
+std::string stack_group_id(const std::vector<std::string>& sorted_run_keys);
 
 }  // namespace gansweep

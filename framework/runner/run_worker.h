@@ -14,6 +14,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/sweep_plan.h"
 #include "quality/classifier_recipe.h"
@@ -51,5 +52,19 @@ struct WorkerResult {
 // other error fails the run and is recorded with it.
 WorkerResult train_run_in_process(const SweepPlan& plan, const PlannedRun& run,
                                   const WorkerOptions& options);
+
+// Trains runs of a sweep together as one stacked model in this process
+// (train/stacked_trainer.h): the body of a run process given several runs.
+// Each run is claimed, recorded and finished as with train_run_in_process,
+// marked execution 'stacked' with the group's id; a run that diverges is
+// finished at once while the others go on. The group checkpoints as one and
+// resumes only as the same group (the same runs), from
+// run_directory(db, stack_group_id(keys)). Runs already finished are left
+// out. When any run is held by another live process nothing is claimed and
+// every result says kBusy. Results are in the order of `runs`, which must
+// be sorted by run key.
+std::vector<WorkerResult> train_stacked_group_in_process(const SweepPlan& plan,
+                                                         const std::vector<const PlannedRun*>& runs,
+                                                         const WorkerOptions& options);
 
 }  // namespace gansweep

@@ -16,6 +16,7 @@
 
 #include "runner/child_process.h"
 #include "runner/progress.h"
+#include "runner/run_groups.h"
 #include "runner/run_paths.h"
 #include "runner/run_process_protocol.h"
 #include "runner/run_registration.h"
@@ -44,13 +45,24 @@ std::shared_ptr<spdlog::logger> make_logger(const std::filesystem::path& db_path
   return logger;
 }
 
+// What one run process trains: one run, or several stacked together (runs
+// sorted by key, with their group's id).
+struct Job {
+  std::vector<const PlannedRun*> runs;
+  std::string group;  // empty for a single run
+  // Members of a resumed group that had finished (diverged) before: the
+  // run process leaves them out, and so does the accounting.
+  std::set<std::string> finished_before;
+  const std::string& name() const { return group.empty() ? runs.front()->run_key : group; }
+};
+
 struct Waiting {
-  const PlannedRun* run;
+  std::shared_ptr<const Job> job;
   Clock::time_point not_before;
 };
 
 struct InFlight {
-  const PlannedRun* run = nullptr;
+  std::shared_ptr<const Job> job;
   std::size_t slot = 0;
   std::unique_ptr<ChildProcess> child;
   Clock::time_point started;
@@ -68,10 +80,12 @@ class Scheduler {
   SweepOutcome run();
 
  private:
-  std::vector<std::string> arguments_for(const PlannedRun& run,
+  std::vector<std::string> arguments_for(const Job& job,
                                          const std::optional<std::string>& device) const;
-  void launch(const PlannedRun& run, std::size_t slot);
+  void launch(const std::shared_ptr<const Job>& job, std::size_t slot);
   void ended(InFlight& flight, int wait_status);
+  void run_ended(const InFlight& flight, const PlannedRun& run, int wait_status);
+  std::vector<std::shared_ptr<const Job>> form_jobs(const std::vector<const PlannedRun*>& runs);
   void read_output(InFlight& flight);
   bool stop_requested() const {
     return options_.stop_requested != nullptr && options_.stop_requested->load();
@@ -95,25 +109,22 @@ class Scheduler {
   std::vector<bool> slot_busy_;
   std::deque<Waiting> waiting_;
   std::vector<InFlight> in_flight_;
-  std::map<std::string, int> attempts_;
+  std::map<std::string, int> attempts_;  // by job name
   int runs_to_train_ = 0;
+  bool retry_ = false;  // set by run_ended: the job goes back in the queue
   int finished_count_ = 0;
 };
 
-std::vector<std::string> Scheduler::arguments_for(const PlannedRun& run,
+std::vector<std::string> Scheduler::arguments_for(const Job& job,
                                                   const std::optional<std::string>& device) const {
-  std::vector<std::string> argv = {options_.program.string(),
-                                   "train-run",
-                                   plan_.definition.file,
-                                   "--db",
-                                   options_.db_path.string(),
-                                   "--run",
-                                   run.run_key,
-                                   "--threads",
-                                   std::to_string(options_.threads),
-                                   "--checkpoint-seconds",
-                                   fmt::format("{}", options_.checkpoint_seconds),
-                                   "--report-progress"};
+  std::vector<std::string> argv = {options_.program.string(), "train-run", plan_.definition.file,
+                                   "--db", options_.db_path.string()};
+  for (const auto* run : job.runs) {
+    argv.push_back("--run");
+    argv.push_back(run->run_key);
+  }
+  argv.insert(argv.end(), {"--threads", std::to_string(options_.threads), "--checkpoint-seconds",
+                           fmt::format("{}", options_.checkpoint_seconds), "--report-progress"});
   if (!options_.classifier_dir.empty()) {
     argv.push_back("--classifier-dir");
     argv.push_back(options_.classifier_dir.string());
@@ -125,40 +136,56 @@ std::vector<std::string> Scheduler::arguments_for(const PlannedRun& run,
   return argv;
 }
 
-void Scheduler::launch(const PlannedRun& run, std::size_t slot) {
-  const int attempt = ++attempts_[run.run_key];
+void Scheduler::launch(const std::shared_ptr<const Job>& job, std::size_t slot) {
+  const int attempt = ++attempts_[job->name()];
   InFlight flight;
-  flight.run = &run;
+  flight.job = job;
   flight.slot = slot;
   flight.started = Clock::now();
-  flight.child = ChildProcess::start(arguments_for(run, slots_[slot]),
-                                     run_log_path(options_.db_path, run.run_key));
-  log_->info("run {} started (process {}, attempt {}{})", run.run_key, flight.child->pid(), attempt,
-             slots_[slot] ? ", on " + *slots_[slot] : "");
-  progress_->run_started(run.run_key);
+  flight.child = ChildProcess::start(arguments_for(*job, slots_[slot]),
+                                     run_log_path(options_.db_path, job->name()));
+  if (job->group.empty()) {
+    log_->info("run {} started (process {}, attempt {}{})", job->name(), flight.child->pid(),
+               attempt, slots_[slot] ? ", on " + *slots_[slot] : "");
+  } else {
+    std::string keys;
+    for (const auto* run : job->runs) keys += (keys.empty() ? "" : ", ") + run->run_key;
+    log_->info("{} started: {} runs stacked as one model (process {}, attempt {}{}): {}",
+               job->name(), job->runs.size(), flight.child->pid(), attempt,
+               slots_[slot] ? ", on " + *slots_[slot] : "", keys);
+  }
+  for (const auto* run : job->runs) {
+    if (job->finished_before.count(run->run_key) == 0) progress_->run_started(run->run_key);
+  }
   slot_busy_[slot] = true;
   in_flight_.push_back(std::move(flight));
 }
 
 void Scheduler::ended(InFlight& flight, int wait_status) {
-  const PlannedRun& run = *flight.run;
   slot_busy_[flight.slot] = false;
-  const std::string how = describe_wait_status(wait_status);
   const bool exited = WIFEXITED(wait_status);
-  const int code = exited ? WEXITSTATUS(wait_status) : -1;
-  const std::string log_file = run_log_path(options_.db_path, run.run_key).string();
-  const std::string position =
-      fmt::format("run {}/{} {}", finished_count_ + 1, runs_to_train_, run.run_key);
-
-  if (exited && code == run_process::kExitBusy) {
-    // Another gansweep process trains it: wait for that one to finish it,
-    // so that this command ends with the whole sweep trained.
-    --attempts_[run.run_key];
-    log_->info("run {} is being trained by another gansweep process; waiting", run.run_key);
-    progress_->run_finished(run.run_key, "", false);
-    waiting_.push_back({&run, Clock::now() + kBusyRetryDelay});
+  if (exited && WEXITSTATUS(wait_status) == run_process::kExitBusy) {
+    // Another gansweep process trains a run of it: wait for that one to
+    // finish it, so that this command ends with the whole sweep trained.
+    --attempts_[flight.job->name()];
+    log_->info("{} is being trained by another gansweep process; waiting", flight.job->name());
+    for (const auto* run : flight.job->runs) progress_->run_finished(run->run_key, "", false);
+    waiting_.push_back({flight.job, Clock::now() + kBusyRetryDelay});
     return;
   }
+  retry_ = false;
+  for (const auto* run : flight.job->runs) {
+    if (flight.job->finished_before.count(run->run_key) == 0) run_ended(flight, *run, wait_status);
+  }
+  if (retry_) waiting_.push_front({flight.job, Clock::now()});
+}
+
+void Scheduler::run_ended(const InFlight& flight, const PlannedRun& run, int wait_status) {
+  const std::string how = describe_wait_status(wait_status);
+  const bool exited = WIFEXITED(wait_status);
+  const std::string log_file = run_log_path(options_.db_path, flight.job->name()).string();
+  const std::string position =
+      fmt::format("run {}/{} {}", finished_count_ + 1, runs_to_train_, run.run_key);
 
   std::optional<store::RunSummary> summary = store_->run_summary(run.run_key);
   if (!summary) throw store::StoreError("run " + run.run_key + " vanished from the database");
@@ -177,7 +204,10 @@ void Scheduler::ended(InFlight& flight, int wait_status) {
     }
     if (summary->status == store::RunStatus::kRunning && same_program_is_alive(summary->pid)) {
       progress_->run_finished(run.run_key, "", false);
-      if (!stop_requested()) waiting_.push_back({&run, Clock::now() + kBusyRetryDelay});
+      if (!stop_requested()) {
+        waiting_.push_back(
+            {std::make_shared<const Job>(Job{{&run}, ""}), Clock::now() + kBusyRetryDelay});
+      }
       return;
     }
     if (stop_requested()) {
@@ -186,7 +216,8 @@ void Scheduler::ended(InFlight& flight, int wait_status) {
     }
   }
   if (flight.over_time && !finished) {
-    const bool kept = std::filesystem::exists(checkpoint_path(options_.db_path, run.run_key));
+    const bool kept =
+        std::filesystem::exists(checkpoint_path(options_.db_path, flight.job->name()));
     store_->fail_unfinished_run(
         run.run_key, child_pid,
         fmt::format("stopped after exceeding the time limit of {} s{}", options_.time_limit_seconds,
@@ -231,13 +262,15 @@ void Scheduler::ended(InFlight& flight, int wait_status) {
   // Failed. A crash may not happen again (another run's memory, a flaky
   // device), so it is tried again if the user allowed it; divergence never
   // gets here, it is a result.
-  const int attempt = attempts_[run.run_key];
+  // A stacked group is tried again as the same group: its runs finished
+  // meanwhile are left out by the run process, and its checkpoint fits.
+  const int attempt = attempts_[flight.job->name()];
   if (!flight.over_time && !stop_requested() && attempt <= options_.retries) {
     ++outcome_.retried;
     say(fmt::format("{} failed ({}); trying again, attempt {} of {}", position, s.error,
                     attempt + 1, options_.retries + 1),
         run.run_key, false);
-    waiting_.push_front({&run, Clock::now()});
+    retry_ = true;
     return;
   }
   ++outcome_.failed;
@@ -249,17 +282,134 @@ void Scheduler::read_output(InFlight& flight) {
   for (const std::string& line : flight.child->read_lines()) {
     if (auto steps = run_process::parse_line(line, "progress ")) {
       flight.training = true;
-      progress_->step(flight.run->run_key, *steps);
+      for (const auto* run : flight.job->runs) {
+        if (flight.job->finished_before.count(run->run_key) == 0) {
+          progress_->step(run->run_key, *steps);
+        }
+      }
     } else if (auto step = run_process::parse_line(line, "resumed ")) {
       flight.resumed = true;
       flight.training = true;
-      ++outcome_.resumed;
-      progress_->step(flight.run->run_key, *step);
+      for (const auto* run : flight.job->runs) {
+        if (flight.job->finished_before.count(run->run_key) > 0) continue;
+        ++outcome_.resumed;
+        progress_->step(run->run_key, *step);
+      }
     } else if (line.rfind(run_process::kWarningPrefix, 0) == 0) {
-      say(fmt::format("run {}: {}", flight.run->run_key,
+      say(fmt::format("{}{}: {}", flight.job->group.empty() ? "run " : "", flight.job->name(),
                       line.substr(run_process::kWarningPrefix.size())));
     }
   }
+}
+
+// Runs to train, as the jobs of run processes. A stacked group that has a
+// checkpoint resumes as the same group (all the runs the database lists in
+// it), a run with a checkpoint of its own resumes alone, and the other runs
+// that can share a model are stacked in groups spread over the slots (16
+// runs on 2 slots: 2 groups of 8), unless vectorising is off.
+std::vector<std::shared_ptr<const Job>> Scheduler::form_jobs(
+    const std::vector<const PlannedRun*>& runs) {
+  std::vector<std::shared_ptr<const Job>> jobs;
+  const auto single = [](const PlannedRun* run) {
+    return std::make_shared<const Job>(Job{{run}, ""});
+  };
+  if (!options_.vectorise) {
+    for (const auto* run : runs) jobs.push_back(single(run));
+    return jobs;
+  }
+  std::map<std::string, const PlannedRun*> by_key;
+  for (const auto& run : plan_.runs) by_key[run.run_key] = &run;
+  std::map<std::string, std::vector<std::string>> group_members;  // group -> sorted keys
+  for (const auto& summary : store_->run_summaries()) {
+    if (summary.execution == "stacked" && !summary.stack_group.empty()) {
+      group_members[summary.stack_group].push_back(summary.run_key);
+    }
+  }
+  std::set<std::string> assigned;
+  std::vector<const PlannedRun*> fresh;
+  for (const auto* run : runs) {
+    if (assigned.count(run->run_key) > 0) continue;
+    const auto summary = store_->run_summary(run->run_key);
+    const std::string group = summary ? summary->stack_group : "";
+    if (!group.empty() && summary->execution == "stacked" &&
+        std::filesystem::exists(checkpoint_path(options_.db_path, group))) {
+      auto keys = group_members[group];
+      std::sort(keys.begin(), keys.end());
+      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+      Job job;
+      job.group = group;
+      bool complete = stack_group_id(keys) == group;
+      for (const auto& key : keys) {
+        const auto found = by_key.find(key);
+        if (found == by_key.end()) {
+          complete = false;  // a member no longer in the sweep file
+          break;
+        }
+        job.runs.push_back(found->second);
+        const auto member = store_->run_summary(key);
+        if (member && (member->status == store::RunStatus::kDone ||
+                       member->status == store::RunStatus::kDiverged)) {
+          job.finished_before.insert(key);
+        }
+      }
+      if (complete) {
+        for (const auto& key : keys) assigned.insert(key);
+        int unasked = 0;
+        for (const auto* member : job.runs) {
+          if (std::find(runs.begin(), runs.end(), member) == runs.end() &&
+              job.finished_before.count(member->run_key) == 0) {
+            ++unasked;
+          }
+        }
+        if (unasked > 0) {
+          // A group resumes whole or not at all; its runs outside --only
+          // come along rather than lose the group's progress.
+          runs_to_train_ += unasked;
+          say(
+              fmt::format("{} resumes with all {} runs of its stacked group, {} of them not "
+                          "asked for",
+                          group, keys.size(), unasked));
+        }
+        log_->info("{} resumes as the group it was: {} runs", group, keys.size());
+        jobs.push_back(std::make_shared<const Job>(std::move(job)));
+        continue;
+      }
+    }
+    if (std::filesystem::exists(checkpoint_path(options_.db_path, run->run_key))) {
+      jobs.push_back(single(run));  // resumes as it was trained: alone
+    } else {
+      fresh.push_back(run);
+    }
+  }
+  std::vector<const Experiment*> experiments;
+  for (const auto* run : fresh) experiments.push_back(&run->experiment);
+  const std::size_t per_slot = (fresh.size() + slots_.size() - 1) / slots_.size();
+  const std::size_t most = std::clamp<std::size_t>(per_slot, 1, kMaxStackedRuns);
+  int stacked_runs = 0;
+  int groups = 0;
+  for (const auto& members : form_stacked_groups(experiments, most)) {
+    if (members.size() == 1) {
+      jobs.push_back(single(fresh[members.front()]));
+      continue;
+    }
+    Job job;
+    for (const auto index : members) job.runs.push_back(fresh[index]);
+    std::sort(job.runs.begin(), job.runs.end(),
+              [](const PlannedRun* a, const PlannedRun* b) { return a->run_key < b->run_key; });
+    std::vector<std::string> keys;
+    for (const auto* run : job.runs) keys.push_back(run->run_key);
+    job.group = stack_group_id(keys);
+    stacked_runs += static_cast<int>(job.runs.size());
+    ++groups;
+    jobs.push_back(std::make_shared<const Job>(std::move(job)));
+  }
+  if (groups > 0) {
+    say(
+        fmt::format("training {} runs as {} stacked group{} (runs that share a model shape train "
+                    "as one batched model; --no-vectorise trains each alone)",
+                    stacked_runs, groups, groups == 1 ? "" : "s"));
+  }
+  return jobs;
 }
 
 SweepOutcome Scheduler::run() {
@@ -288,9 +438,17 @@ SweepOutcome Scheduler::run() {
     log_->warn("{}", note);
   }
 
+  if (options_.slot_devices.empty()) {
+    slots_.assign(std::max(1, options_.jobs), std::nullopt);
+  } else {
+    for (const auto& device : options_.slot_devices) slots_.emplace_back(device);
+  }
+  slot_busy_.assign(slots_.size(), false);
+
   const std::set<std::string> only(options_.only.begin(), options_.only.end());
   const auto statuses = store_->run_statuses(plan_.definition.name);
   std::int64_t total_steps = 0;
+  std::vector<const PlannedRun*> to_train;
   for (const auto& run : plan_.runs) {
     if (!only.empty() && only.count(run.run_key) == 0) continue;
     const auto status = statuses.at(run.run_key);
@@ -301,18 +459,11 @@ SweepOutcome Scheduler::run() {
       std::error_code ignored;
       std::filesystem::remove(checkpoint_path(options_.db_path, run.run_key), ignored);
     } else {
-      waiting_.push_back({&run, Clock::now()});
+      to_train.push_back(&run);
       total_steps += run.experiment.steps;
     }
   }
-  runs_to_train_ = static_cast<int>(waiting_.size());
-
-  if (options_.slot_devices.empty()) {
-    slots_.assign(std::max(1, options_.jobs), std::nullopt);
-  } else {
-    for (const auto& device : options_.slot_devices) slots_.emplace_back(device);
-  }
-  slot_busy_.assign(slots_.size(), false);
+  runs_to_train_ = static_cast<int>(to_train.size());
   log_->info(
       "sweep '{}' from {}: {} runs, {} already finished, {} to train; {} at a time, {} "
       "thread(s) each, up to {} retr{} per run{}",
@@ -328,6 +479,7 @@ SweepOutcome Scheduler::run() {
     progress_->message(fmt::format("{} of {} runs already finished; skipping them",
                                    outcome_.skipped, outcome_.planned));
   }
+  for (const auto& job : form_jobs(to_train)) waiting_.push_back({job, Clock::now()});
 
   bool stop_forwarded = false;
   while (!waiting_.empty() || !in_flight_.empty()) {
@@ -350,18 +502,20 @@ SweepOutcome Scheduler::run() {
         auto next = std::find_if(waiting_.begin(), waiting_.end(),
                                  [&](const Waiting& w) { return w.not_before <= now; });
         if (next == waiting_.end()) break;
-        const PlannedRun* run = next->run;
+        const std::shared_ptr<const Job> job = next->job;
         waiting_.erase(next);
         try {
-          launch(*run, slot);
+          launch(job, slot);
         } catch (const std::system_error& e) {
-          // No process, so no claim: the run stays as it was in the
-          // database, and the next `gansweep run` tries it again.
-          ++outcome_.failed;
-          ++finished_count_;
-          say(fmt::format("run {}/{} {} could not start: {}", finished_count_, runs_to_train_,
-                          run->run_key, e.what()),
-              run->run_key);
+          // No process, so no claim: the runs stay as they were in the
+          // database, and the next `gansweep run` tries them again.
+          for (const auto* run : job->runs) {
+            ++outcome_.failed;
+            ++finished_count_;
+            say(fmt::format("run {}/{} {} could not start: {}", finished_count_, runs_to_train_,
+                            run->run_key, e.what()),
+                run->run_key);
+          }
         }
       }
     }
@@ -383,7 +537,7 @@ SweepOutcome Scheduler::run() {
         if (!flight.over_time && flight.training && seconds > options_.time_limit_seconds) {
           flight.over_time = true;
           flight.stop_sent = now;
-          log_->warn("run {} exceeded its time limit of {} s; stopping it", flight.run->run_key,
+          log_->warn("{} exceeded its time limit of {} s; stopping it", flight.job->name(),
                      options_.time_limit_seconds);
           flight.child->signal(SIGTERM);
         } else if (flight.over_time && now - flight.stop_sent > kStopGrace) {

@@ -38,7 +38,10 @@ struct SchedulerOptions {
   double checkpoint_seconds = 60;
   std::filesystem::path classifier_dir;  // passed on to the run processes
   std::vector<std::string> only;         // run keys to train; empty: all
-  bool interactive = false;              // draw a progress bar
+  // Train runs that can share a model as stacked groups (run_groups.h),
+  // each group in one run process.
+  bool vectorise = true;
+  bool interactive = false;  // draw a progress bar
   // Set by the first Ctrl-C: no new runs start, runs in flight are asked to
   // stop (they checkpoint and are marked interrupted).
   const std::atomic<bool>* stop_requested = nullptr;

@@ -42,6 +42,9 @@ struct RunEnvironment {
   std::string host;
   std::string git_commit;
   std::int64_t pid = 0;
+  // "separate" or "stacked"; for a stacked run, its group's id.
+  std::string execution = "separate";
+  std::string stack_group;
 };
 
 // One recorded step. D-side values come from the step's last discriminator
@@ -134,6 +137,8 @@ struct RunSummary {
   double train_seconds = 0;
   std::int64_t pid = 0;
   std::string host;
+  std::string execution;    // "separate", "stacked", or "" before it started
+  std::string stack_group;  // a stacked run's group
   // False for a run the sweep's current file no longer lists (it keeps its
   // results); it is then listed under the sweep that first planned it.
   bool in_sweep_file = true;

@@ -458,7 +458,8 @@ std::vector<RunSummary> ResultStore::read_summaries(const std::string& run_key) 
       // current file lists any more is listed where it was first planned.
       fmt::format("SELECT r.run_key, coalesce(l.sweep, r.sweep), coalesce(l.position, "
                   "r.position), r.status, r.steps_done, r.first_nonfinite_step, r.error, "
-                  "r.device, r.train_seconds, r.pid, r.host, l.sweep IS NOT NULL FROM runs AS r "
+                  "r.device, r.train_seconds, r.pid, r.host, l.sweep IS NOT NULL, r.execution, "
+                  "r.stack_group FROM runs AS r "
                   "LEFT JOIN sweep_runs AS l ON l.run_key = r.run_key {}ORDER BY 2, 3, 1",
                   run_key.empty() ? "" : "WHERE r.run_key = ?1 "),
       "cannot read runs");
@@ -478,6 +479,8 @@ std::vector<RunSummary> ResultStore::read_summaries(const std::string& run_key) 
     s.pid = stmt.column_int64(9);
     s.host = stmt.column_text(10);
     s.in_sweep_file = stmt.column_int64(11) != 0;
+    s.execution = stmt.column_text(12);
+    s.stack_group = stmt.column_text(13);
     summaries.push_back(std::move(s));
   }
   return summaries;
@@ -560,12 +563,13 @@ StartOutcome ResultStore::start_run(const std::string& run_key, const RunEnviron
                   "started_at = {}, finished_at = NULL, error = NULL, "
                   "first_nonfinite_step = NULL, steps_done = ?8, train_seconds = NULL, "
                   "device = ?2, threads = ?3, torch_version = ?4, host = ?5, git_commit = ?6, "
-                  "pid = ?7 WHERE run_key = ?1",
+                  "pid = ?7, execution = ?9, stack_group = nullif(?10, '') WHERE run_key = ?1",
                   kNowSql),
       fmt::format("cannot start run {}", run_key));
   update.bind_text(1, run_key).bind_text(2, env.device).bind_int64(3, env.threads);
   update.bind_text(4, env.torch_version).bind_text(5, env.host).bind_text(6, env.git_commit);
   update.bind_int64(7, env.pid).bind_int64(8, resuming ? resume->step : 0);
+  update.bind_text(9, env.execution).bind_text(10, env.stack_group);
   update.run();
   tx.commit();
   return resuming ? StartOutcome::kResumed : StartOutcome::kStarted;

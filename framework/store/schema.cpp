@@ -138,6 +138,16 @@ ALTER TABLE evals ADD COLUMN class_kl REAL;
 
 void add_image_quality_columns(Database& db) { db.exec(kVersion2); }
 
+// Version 3: how each run was trained, 'separate' (a process of its own) or
+// 'stacked' (with others as one batched model), and the stacked group it
+// belongs to; NULL until a run starts, and for runs started before.
+constexpr std::string_view kVersion3 = R"sql(
+ALTER TABLE runs ADD COLUMN execution TEXT;
+ALTER TABLE runs ADD COLUMN stack_group TEXT;
+)sql";
+
+void add_execution_columns(Database& db) { db.exec(kVersion3); }
+
 struct Migration {
   const char* what;  // for error messages
   void (*apply)(Database& db);
@@ -148,6 +158,7 @@ struct Migration {
 constexpr Migration kMigrations[] = {
     {"create schema version 1", &create_version_1},
     {"add the image quality columns of evals (schema version 2)", &add_image_quality_columns},
+    {"add the execution mode columns of runs (schema version 3)", &add_execution_columns},
 };
 static_assert(std::size(kMigrations) == kCurrentVersion,
               "every version up to kCurrentVersion needs a migration step");
@@ -165,12 +176,15 @@ bool has_table(const FileState& state, std::string_view name) {
 }  // namespace
 
 const std::vector<std::string>& runs_fixed_columns() {
-  // In table order. clang-format would put one name per line.
+  // In table order (of a file created by this version; a migrated file has
+  // its swept columns before the ones later versions added). clang-format
+  // would put one name per line.
   // clang-format off
   static const std::vector<std::string> kColumns = {
       "run_key", "sweep", "position", "config_json", "status", "error", "first_nonfinite_step",
       "steps_done", "attempts", "queued_at", "started_at", "finished_at", "train_seconds",
-      "device", "threads", "torch_version", "host", "git_commit", "pid",
+      "device", "threads", "torch_version", "host", "git_commit", "pid", "execution",
+      "stack_group",
   };
   // clang-format on
   return kColumns;

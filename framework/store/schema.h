@@ -12,7 +12,7 @@
 namespace gansweep::store::schema {
 
 // The schema version this build writes and reads.
-inline constexpr int kCurrentVersion = 2;
+inline constexpr int kCurrentVersion = 3;
 
 // The columns `runs` is created with, which a swept column may not shadow.
 const std::vector<std::string>& runs_fixed_columns();

@@ -144,11 +144,19 @@ TEST(CliResume, TwoProcessesOnOneDatabaseShareTheRunsWithoutLosingRows) {
   expect_intact_and_equal(dir / "shared.db", dir / "reference.db");
 }
 
-TEST(CliResume, CtrlCMarksTheRunInterruptedAndTheRerunFinishes) {
+// Ctrl-C while runs train: with one process per run (--no-vectorise) the one
+// run in flight is interrupted; stacked, the whole group in flight is.
+void ctrl_c_then_rerun(const std::vector<std::string>& extra, const std::string& interrupted) {
   TempDir dir;
   write_file(dir / "resume.yaml", kResumeSweep);
-  ASSERT_EQ(run_gansweep({"run", "resume.yaml", "--db", "reference.db"}, dir.path()).exit_code, 0);
-  Process p({"run", "resume.yaml", "--db", "stopped.db"}, dir.path());
+  // The reference in the same mode: stacked rows equal separate ones to
+  // float tolerance only, and this compares bit for bit.
+  std::vector<std::string> reference = {"run", "resume.yaml", "--db", "reference.db"};
+  reference.insert(reference.end(), extra.begin(), extra.end());
+  ASSERT_EQ(run_gansweep(reference, dir.path()).exit_code, 0);
+  std::vector<std::string> command = {"run", "resume.yaml", "--db", "stopped.db"};
+  command.insert(command.end(), extra.begin(), extra.end());
+  Process p(command, dir.path());
   // Wait until a run process has claimed a run, then interrupt.
   wait_for_a_running_run(p, dir / "stopped.db");
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -159,13 +167,20 @@ TEST(CliResume, CtrlCMarksTheRunInterruptedAndTheRerunFinishes) {
   EXPECT_EQ(query_one(dir / "stopped.db",
                       "SELECT count(*) FROM runs WHERE status = "
                       "'interrupted' AND error = 'interrupted by a signal'"),
-            "1");
+            interrupted);
   EXPECT_EQ(query_one(dir / "stopped.db", "SELECT count(*) FROM runs WHERE status = 'running'"),
             "0");
-  const CommandResult rerun =
-      run_gansweep({"run", "resume.yaml", "--db", "stopped.db"}, dir.path());
+  const CommandResult rerun = run_gansweep(command, dir.path());
   ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
   expect_intact_and_equal(dir / "stopped.db", dir / "reference.db");
+}
+
+TEST(CliResume, CtrlCMarksTheRunInterruptedAndTheRerunFinishes) {
+  ctrl_c_then_rerun({"--no-vectorise"}, "1");
+}
+
+TEST(CliResume, CtrlCMarksAStackedGroupInterruptedAndTheRerunFinishes) {
+  ctrl_c_then_rerun({}, "6");
 }
 
 // The chaos test: SIGKILL at 20 random moments, half of them killing the
@@ -188,13 +203,16 @@ TEST(CliResume, ChaosTwentyKillsResumeToRowsOfAnUninterruptedSweep) {
       "  train.loss: [minimax, non_saturating, hinge]\n"
       "  train.seed: [0, 1]\n";
   write_file(dir / "resume.yaml", sweep);
-  ASSERT_EQ(
-      run_gansweep({"run", "resume.yaml", "--db", "reference.db", "--threads", "1"}, dir.path())
-          .exit_code,
-      0);
+  ASSERT_EQ(run_gansweep(
+                {"run", "resume.yaml", "--db", "reference.db", "--threads", "1", "--no-vectorise"},
+                dir.path())
+                .exit_code,
+            0);
+  // One process per run: the kills are aimed at run processes. (Stacked
+  // groups resume by the same checkpoints; CliStacked kills one.)
   const std::vector<std::string> command = {
-      "run", "resume.yaml",          "--db", "chaos.db", "--jobs", "2", "--threads",
-      "1",   "--checkpoint-seconds", "0.01"};
+      "run", "resume.yaml",          "--db", "chaos.db",      "--jobs", "2", "--threads",
+      "1",   "--checkpoint-seconds", "0.01", "--no-vectorise"};
   std::mt19937 random(20261204);  // fixed: the same moments on every run of the test
   // Measured from the moment a run process holds a run, so that start-up
   // time (loading LibTorch, slower on a busy machine) does not eat the
@@ -259,11 +277,13 @@ TEST(CliResume, SixteenRunProcessesShareOneDatabase) {
       "  train.loss: [minimax, non_saturating]\n"
       "  train.seed: [0, 1, 2, 3, 4, 5, 6, 7]\n";
   write_file(dir / "sixteen.yaml", sweep);
-  const CommandResult together = run_gansweep(
-      {"run", "sixteen.yaml", "--db", "together.db", "--jobs", "16", "--threads", "1"}, dir.path());
+  const CommandResult together = run_gansweep({"run", "sixteen.yaml", "--db", "together.db",
+                                               "--jobs", "16", "--threads", "1", "--no-vectorise"},
+                                              dir.path());
   ASSERT_EQ(together.exit_code, 0) << together.err;
-  const CommandResult alone = run_gansweep(
-      {"run", "sixteen.yaml", "--db", "alone.db", "--jobs", "1", "--threads", "1"}, dir.path());
+  const CommandResult alone = run_gansweep({"run", "sixteen.yaml", "--db", "alone.db", "--jobs",
+                                            "1", "--threads", "1", "--no-vectorise"},
+                                           dir.path());
   ASSERT_EQ(alone.exit_code, 0) << alone.err;
 
   const fs::path db = dir / "together.db";

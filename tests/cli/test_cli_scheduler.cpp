@@ -1,5 +1,7 @@
 // The scheduler's controls through the real binary: choosing runs, forgetting
 // them, retrying a run whose process was killed, and a per-run time limit.
+// Tests about one run's own process use --no-vectorise (test_cli_stacked
+// covers stacked groups).
 #include <algorithm>
 #include <string>
 
@@ -84,7 +86,7 @@ TEST(CliScheduler, ARunWhoseProcessIsKilledIsRetriedFromItsCheckpoint) {
   TempDir dir;
   write_file(dir / "controls.yaml", sweep_text(3000));
   Process q({"run", "controls.yaml", "--db", "r.db", "--retries", "1", "--jobs", "1",
-             "--checkpoint-seconds", "0.05"},
+             "--checkpoint-seconds", "0.05", "--no-vectorise"},
             dir.path());
   // Kill the first run's process once it has trained a while.
   std::string victim;
@@ -138,7 +140,8 @@ TEST(CliScheduler, ATimeLimitStopsARunAndKeepsItsCheckpoint) {
 TEST(CliScheduler, ADamagedCheckpointIsReportedAndTheRunStartsOver) {
   TempDir dir;
   write_file(dir / "controls.yaml", sweep_text(3000));
-  Process p({"run", "controls.yaml", "--db", "k.db", "--jobs", "1", "--checkpoint-seconds", "0.05"},
+  Process p({"run", "controls.yaml", "--db", "k.db", "--jobs", "1", "--checkpoint-seconds", "0.05",
+             "--no-vectorise"},
             dir.path());
   std::string key;
   for (int i = 0; i < 3000 && key.empty(); ++i) {
