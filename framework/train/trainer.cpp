@@ -164,6 +164,20 @@ torch::Tensor Trainer::noise(std::int64_t count) {
   return torch::randn({count, experiment_.z_dim}, noise_stream_).to(options_.device);
 }
 
+torch::Tensor Trainer::peek_real_batch() {
+  const torch::Tensor position = real_data_->save_state();
+  torch::Tensor batch = real_data_->next_batch(experiment_.batch, options_.device);
+  real_data_->load_state(position);
+  return batch;
+}
+
+torch::Tensor Trainer::peek_noise() {
+  const torch::Tensor position = noise_stream_.get_state();
+  torch::Tensor batch = noise(experiment_.batch);
+  noise_stream_.set_state(position);
+  return batch;
+}
+
 std::unique_ptr<torch::optim::Adam> Trainer::make_optimizer(Network& network, double lr) const {
   return std::make_unique<torch::optim::Adam>(
       network.parameters(),

@@ -104,6 +104,12 @@ class Trainer {
   UpdateStats generator_update(bool step_optimizer = true);
   void evaluate(std::int64_t steps_done, RunRecorder& recorder);
 
+  // The real batch and the noise batch the next update will draw, taken
+  // from copies of the streams' positions, so training goes on as if they
+  // had not been looked at. For tests.
+  torch::Tensor peek_real_batch();
+  torch::Tensor peek_noise();
+
   // Writes the generator's weights (LibTorch archive) atomically: to a
   // temporary file first, then renamed.
   void save_generator(const std::filesystem::path& path) const;
