@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/table.h"
 #include "config/parameters.h"
+#include "config/phases.h"
 #include "query/window_summary.h"
 #include "store/result_store.h"
 
@@ -39,7 +40,7 @@ void add_summary_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_option("--sweep", args->sweep, "Only the runs of this sweep");
   command->callback([&exit_code, args] {
-    if (find_parameter(args->by) == nullptr) {
+    if (find_parameter(args->by) == nullptr && !parse_phase_path(args->by)) {
       throw CLI::ValidationError(
           "--by", fmt::format("unknown setting '{}'; expected a key such as train.loss or "
                               "train.lr (gansweep keys lists them)",

@@ -28,6 +28,8 @@ class SettingsReader {
 
   bool given(const std::string& path) const { return settings_.count(path) > 0; }
 
+  const Assignment& settings() const { return settings_; }
+
   std::int64_t integer(const std::string& path) const {
     return std::get<std::int64_t>(value(path));
   }
@@ -53,7 +55,79 @@ class SettingsReader {
 
 bool has_batch_norm(const Experiment& e) { return e.model_kind == ModelKind::kDcgan; }
 
+// train.phases with every value effective (d_steps and g_steps default to
+// the run's), after checking what no single value shows: keys of phases the
+// list does not have (from sweep axes), updates in every phase, and a run
+// length given once.
+std::vector<TrainingPhase> resolve_phases(const SettingsReader& r, const Experiment& e) {
+  const std::string list_path(kPhasesPath);
+  const auto list = r.settings().find(list_path);
+  const std::size_t count =
+      list == r.settings().end()
+          ? 0
+          : static_cast<std::size_t>(std::get<std::int64_t>(list->second.value));
+  for (const auto& [path, value] : r.settings()) {
+    const std::optional<PhaseKey> key = parse_phase_path(path);
+    if (!key || key->index < count) continue;
+    if (count == 0) {
+      r.fail(path,
+             "this run has no train.phases to set a value of; list the phases under "
+             "train: first");
+    }
+    r.fail(path, fmt::format("there is no phase {}: train.phases lists {} phase{} (0 to {})",
+                             key->index, count, count == 1 ? "" : "s", count - 1));
+  }
+  if (count == 0) return {};
+
+  std::vector<TrainingPhase> phases;
+  std::int64_t total = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string d_path = phase_path(i, "d_steps");
+    const std::string g_path = phase_path(i, "g_steps");
+    const std::string fresh_path = phase_path(i, "fresh_discriminator");
+    TrainingPhase phase;
+    phase.steps = r.integer(phase_path(i, "steps"));
+    phase.d_steps = r.given(d_path) ? r.integer(d_path) : e.d_steps;
+    phase.g_steps = r.given(g_path) ? r.integer(g_path) : e.g_steps;
+    phase.fresh_discriminator = r.given(fresh_path) && std::get<bool>(r.value(fresh_path));
+    if (phase.d_steps == 0 && phase.g_steps == 0) {
+      // The run-wide counts are at least 1, so one of the two was written.
+      r.fail(r.given(g_path) ? g_path : d_path,
+             "d_steps and g_steps are both 0 in this phase: a step needs at least one "
+             "update (freeze one network, not both)");
+    }
+    if (i == 0 && phase.fresh_discriminator) {
+      r.fail(fresh_path,
+             "the first phase starts with a new discriminator anyway; fresh_discriminator "
+             "re-initialises D at the start of a later phase");
+    }
+    total += phase.steps;
+    phases.push_back(phase);
+  }
+  const auto max_steps = static_cast<std::int64_t>(*find_parameter("train.steps")->max);
+  if (total > max_steps) {
+    r.fail(list_path, fmt::format("the phases add up to {} steps; a run may have at most {}", total,
+                                  max_steps));
+  }
+  if (r.given("train.steps")) {
+    r.fail("train.steps",
+           fmt::format("give train.steps or train.phases, not both: a run with phases lasts "
+                       "as many steps as its phases together ({} here)",
+                       total));
+  }
+  return phases;
+}
+
 }  // namespace
+
+std::vector<TrainingPhase> training_phases(const Experiment& e) {
+  if (!e.phases.empty()) return e.phases;
+  TrainingPhase whole;
+  whole.steps = e.steps;
+  whole.d_steps = e.d_steps;
+  whole.g_steps = e.g_steps;
+  return {whole};
+}
 
 Experiment resolve_experiment(const Assignment& settings, const std::string& file) {
   const SettingsReader r(settings, file);
@@ -77,6 +151,11 @@ Experiment resolve_experiment(const Assignment& settings, const std::string& fil
   e.beta2 = r.real("train.beta2");
   e.d_steps = r.integer("train.d_steps");
   e.g_steps = r.integer("train.g_steps");
+  e.phases = resolve_phases(r, e);
+  if (!e.phases.empty()) {
+    e.steps = 0;
+    for (const auto& phase : e.phases) e.steps += phase.steps;
+  }
   e.seed = static_cast<std::uint64_t>(r.integer("train.seed"));
   e.gp_lambda = r.real("train.gp_lambda");
   e.device = r.text("train.device");
@@ -139,15 +218,19 @@ std::string canonical_settings(const Experiment& e) {
   add("model.depth", e.depth);
   add("model.width", e.width);
   add("model.z_dim", e.z_dim);
-  add("train.steps", e.steps);
+  // With phases the run's length and update counts are the phases'.
+  const bool phased = !e.phases.empty();
+  if (!phased) add("train.steps", e.steps);
   add("train.batch", e.batch);
   add("train.loss", std::string(name_of(e.loss)));
   add("train.lr_g", e.lr_g);
   add("train.lr_d", e.lr_d);
   add("train.beta1", e.beta1);
   add("train.beta2", e.beta2);
-  add("train.d_steps", e.d_steps);
-  add("train.g_steps", e.g_steps);
+  if (!phased) {
+    add("train.d_steps", e.d_steps);
+    add("train.g_steps", e.g_steps);
+  }
   add("train.seed", static_cast<std::int64_t>(e.seed));
   add("train.gp_lambda", e.gp_lambda);
   add("log.every", e.log_every);
@@ -156,9 +239,9 @@ std::string canonical_settings(const Experiment& e) {
   add("log.eval_samples", e.eval_samples);
   add("log.sample_count", e.sample_count);
 
-  std::sort(items.begin(), items.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::string json = "{";
+  // (path, JSON text) of the values kept, sorted by path.
+  std::vector<std::pair<std::string, std::string>> kept;
+  if (phased) kept.emplace_back(std::string(kPhasesPath), phases_to_json(e.phases));
   for (const auto& [path, value] : items) {
     // The effective learning rates default to train.lr's default.
     const std::string default_path =
@@ -172,8 +255,14 @@ std::string canonical_settings(const Experiment& e) {
                path != "data.kind") {
       continue;
     }
+    kept.emplace_back(path, value_to_json(value));
+  }
+  std::sort(kept.begin(), kept.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string json = "{";
+  for (const auto& [path, value_json] : kept) {
     if (json.size() > 1) json += ',';
-    json += nlohmann::json(path).dump() + ':' + value_to_json(value);
+    json += nlohmann::json(path).dump() + ':' + value_json;
   }
   return json + "}";
 }
@@ -200,6 +289,10 @@ std::string full_config_json(const Experiment& e) {
                 {"beta1", e.beta1},     {"beta2", e.beta2}, {"d_steps", e.d_steps},
                 {"g_steps", e.g_steps}, {"seed", e.seed},   {"gp_lambda", e.gp_lambda},
                 {"device", e.device}};
+  // Only runs that have phases list them, so the settings of runs without
+  // phases read as they did before phases existed.
+  if (!e.phases.empty())
+    j["train"]["phases"] = nlohmann::ordered_json::parse(phases_to_json(e.phases));
   j["log"] = {{"every", e.log_every},
               {"eval_every", e.eval_every},
               {"layer_every", e.layer_every},

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/choices.h"
+#include "config/phases.h"
 #include "config/sweep_definition.h"
 
 namespace gansweep {
@@ -30,7 +31,7 @@ struct Experiment {
   std::int64_t z_dim = 0;
   std::int64_t width = 0;
 
-  std::int64_t steps = 0;
+  std::int64_t steps = 0;  // with phases, their sum
   std::int64_t batch = 0;
   LossKind loss = LossKind::kNonSaturating;
   double lr = 0;  // as written; lr_g and lr_d are the effective rates
@@ -38,8 +39,11 @@ struct Experiment {
   double lr_d = 0;
   double beta1 = 0;
   double beta2 = 0;
-  std::int64_t d_steps = 0;
+  std::int64_t d_steps = 0;  // with phases, the default of each phase
   std::int64_t g_steps = 0;
+  // As written in train.phases, every value effective; empty when the file
+  // gives none (the run is then one phase: training_phases()).
+  std::vector<TrainingPhase> phases;
   std::uint64_t seed = 0;
   double gp_lambda = 0;
   std::string device;
@@ -50,6 +54,10 @@ struct Experiment {
   std::int64_t eval_samples = 0;  // toy points or images scored per evaluation
   std::int64_t sample_count = 0;
 };
+
+// The phases the run trains through: train.phases, or a single phase of
+// train.steps steps with the run's d_steps and g_steps.
+std::vector<TrainingPhase> training_phases(const Experiment& experiment);
 
 // Applies defaults and checks the rules that involve several keys (a DCGAN
 // needs image data, batch norm needs two samples, ...). Errors point at the
@@ -70,7 +78,10 @@ std::string parameter_use_note(std::string_view path);
 // values (train.lr_g rather than the train.lr shorthand), leaving out keys
 // at their defaults and keys the run does not use (gp_lambda outside
 // wasserstein_gp, MLP sizes of a DCGAN), as one canonical JSON object with
-// sorted keys. Device, threads and paths are not part of it.
+// sorted keys. Device, threads and paths are not part of it. A run with
+// phases holds train.phases (each phase's effective d_steps and g_steps)
+// in place of train.steps, train.d_steps and train.g_steps, so runs
+// without phases keep the keys they had before phases existed.
 std::string canonical_settings(const Experiment& experiment);
 
 // 16 hex digits: the stable hash of canonical_settings.

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "config/phases.h"
 #include "config/strict_yaml.h"
 #include "util/text.h"
 
@@ -98,10 +99,56 @@ class SweepParser {
     }
     for (const auto& entry : node) {
       const std::string path = section + "." + entry.first.Scalar();
+      if (path == kPhasesPath) {
+        parse_phases(entry.second, out);
+        continue;
+      }
       const ParamSpec* spec = find_parameter(path);
       if (spec == nullptr) throw unknown_key(entry.first, path, parameter_paths());
       (*out)[path] = {parse_parameter(*spec, entry.second, file_), position_of(entry.second)};
     }
+  }
+
+  // train.phases: a list of mappings. Each value is stored under its
+  // indexed path (train.phases.1.g_steps), where a sweep axis can replace
+  // it, and the list itself as its length, for the run to know how many
+  // phases it has and where they were written.
+  void parse_phases(const YAML::Node& node, Assignment* out) {
+    if (!node.IsSequence() || node.size() == 0) {
+      throw ConfigError(file_, position_of(node), std::string(kPhasesPath),
+                        fmt::format("expected a list of phases such as [{{steps: 2000}}, "
+                                    "{{steps: 4000, g_steps: 0}}], found {}",
+                                    node.IsSequence() ? "an empty list" : describe_node(node)));
+    }
+    if (node.size() > kMaxPhases) {
+      throw ConfigError(
+          file_, position_of(node), std::string(kPhasesPath),
+          fmt::format("{} phases; a run may have at most {}", node.size(), kMaxPhases));
+    }
+    std::size_t index = 0;
+    for (const auto& phase : node) {
+      const std::string phase_key = phase_path(index);
+      if (!phase.IsMap()) {
+        throw ConfigError(file_, position_of(phase), phase_key,
+                          fmt::format("expected a phase as a mapping such as {{steps: 4000, "
+                                      "g_steps: 0}}, found {}",
+                                      describe_node(phase)));
+      }
+      bool has_steps = false;
+      for (const auto& entry : phase) {
+        const std::string path = phase_key + "." + entry.first.Scalar();
+        const std::optional<ParamSpec> spec = find_phase_parameter(path);
+        if (!spec) throw unknown_key(entry.first, path, phase_paths(index));
+        (*out)[path] = {parse_parameter(*spec, entry.second, file_), position_of(entry.second)};
+        has_steps = has_steps || entry.first.Scalar() == "steps";
+      }
+      if (!has_steps) {
+        throw ConfigError(file_, position_of(phase), phase_key,
+                          "a phase needs steps: (how many steps it lasts)");
+      }
+      ++index;
+    }
+    (*out)[std::string(kPhasesPath)] = {static_cast<std::int64_t>(node.size()), position_of(node)};
   }
 
   std::vector<LocatedValue> parse_axis_values(const ParamSpec& spec, const YAML::Node& key,
@@ -123,16 +170,25 @@ class SweepParser {
     return values;
   }
 
-  const ParamSpec& sweepable(const YAML::Node& key_node) const {
+  ParamSpec sweepable(const YAML::Node& key_node) const {
     const std::string path = key_node.Scalar();
     if (path == "zip") {
       throw ConfigError(file_, position_of(key_node), "sweep.zip.zip",
                         "zip groups cannot be nested; list several groups under one zip: "
                         "instead");
     }
+    if (path == kPhasesPath) {
+      throw ConfigError(file_, position_of(key_node), "sweep." + path,
+                        "the list of phases cannot be swept as a whole; list the phases under "
+                        "train: and sweep one of their values, such as train.phases.0.steps");
+    }
+    if (std::optional<ParamSpec> phase_spec = find_phase_parameter(path)) return *phase_spec;
     const ParamSpec* spec = find_parameter(path);
     if (spec == nullptr) {
       std::vector<std::string> candidates = parameter_paths();
+      const std::optional<PhaseKey> phase =
+          parse_phase_path(path.substr(0, path.rfind('.')) + ".steps");
+      if (phase) candidates = phase_paths(phase->index);
       candidates.push_back("zip");
       throw ConfigError(file_, position_of(key_node), "sweep." + path, [&] {
         const std::string s = closest_match(path, candidates);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "config/parameters.h"
+#include "config/phases.h"
 #include "store/step_columns.h"
 
 namespace gansweep::query {
@@ -49,6 +50,9 @@ RunField resolve_run_field(const std::string& text) {
     return spec.type == ParamType::kInteger || spec.type == ParamType::kReal;
   };
   if (const ParamSpec* spec = find_parameter(text)) {
+    return {RunField::Kind::kSetting, spec->path, numeric_setting(*spec)};
+  }
+  if (const std::optional<ParamSpec> spec = find_phase_parameter(text)) {
     return {RunField::Kind::kSetting, spec->path, numeric_setting(*spec)};
   }
   for (const auto& c : kRunColumns) {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "config/phases.h"
 #include "store/database.h"
 #include "store/result_store.h"
 #include "store/step_columns.h"
@@ -30,7 +31,7 @@ bool is_finite_number(const Cell& cell) {
 std::string field_sql(const RunField& field) {
   switch (field.kind) {
     case RunField::Kind::kSetting:
-      return fmt::format("json_extract(r.config_json, '$.{}')", field.name);
+      return fmt::format("json_extract(r.config_json, '{}')", config_json_path(field.name));
     case RunField::Kind::kRunColumn:
       return "r." + field.name;
     case RunField::Kind::kFinalStep:
@@ -48,6 +49,12 @@ void flatten(const nlohmann::json& json, const std::string& prefix,
     const std::string path = prefix.empty() ? key : prefix + "." + key;
     if (value.is_object()) {
       flatten(value, path, out);
+    } else if (value.is_array() && !value.empty() && value.front().is_object()) {
+      // train.phases: a setting per phase and key, as sweep files address
+      // them (train.phases.0.steps).
+      for (std::size_t i = 0; i < value.size(); ++i) {
+        flatten(value[i], fmt::format("{}.{}", path, i), out);
+      }
     } else if (value.is_string()) {
       (*out)[path] = {Cell::Kind::kText, 0, value.get<std::string>()};
     } else if (value.is_number()) {

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "config/phases.h"
 #include "store/database.h"
 #include "store/result_store.h"
 #include "store/step_columns.h"
@@ -77,7 +78,7 @@ std::vector<GroupSummary> summarize_window(const std::filesystem::path& db_path,
       "AND (?4 = '' OR r.run_key IN (SELECT run_key FROM sweep_runs WHERE sweep = ?4))",
       metric);
   auto statement = db->prepare(sql, "reading step rows");
-  statement.bind_text(1, "$." + group_by);
+  statement.bind_text(1, config_json_path(group_by));
   statement.bind_int64(2, window.begin);
   statement.bind_int64(3, window.end);
   statement.bind_text(4, sweep);

@@ -9,6 +9,8 @@ namespace gansweep {
 
 std::optional<std::string> stacking_signature(const Experiment& e) {
   if (e.model_kind != ModelKind::kMlp) return std::nullopt;
+  // Phases (a frozen generator, a fresh discriminator) are not stacked.
+  if (!e.phases.empty()) return std::nullopt;
   return fmt::format(
       "data={}:{} mlp={}x{} z={} steps={} batch={} g_steps={} betas={}/{} device={} "
       "log={}/{}/{} eval_samples={} samples={} penalty={}",

@@ -18,7 +18,7 @@ namespace gansweep {
 // Runs of wasserstein_gp stack only with each other (the penalty's second
 // backward pass would be wasted on the others). Nothing when the run cannot
 // be stacked at all: only MLPs can; a DCGAN's convolutions and batch norm
-// are not stacked.
+// are not stacked, nor are runs with train.phases.
 std::optional<std::string> stacking_signature(const Experiment& experiment);
 
 // The most runs in one stacked group.

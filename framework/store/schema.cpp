@@ -214,12 +214,36 @@ std::vector<SweptColumn> swept_columns(Database& db, std::string_view schema_nam
   return swept;
 }
 
+namespace {
+
+// The path in config_json of a swept column's setting: "train_lr" is
+// $.train.lr (section names have no '_'), and a phase's value,
+// "train_phases_1_d_steps", is $.train.phases[1].d_steps (the phases are a
+// list there). Empty for a name of neither form.
+std::string config_json_path_of_column(const std::string& name) {
+  const auto underscore = name.find('_');
+  if (underscore == std::string::npos) return "";
+  const std::string section = name.substr(0, underscore);
+  const std::string key = name.substr(underscore + 1);
+  constexpr std::string_view kPhases = "phases_";
+  if (key.compare(0, kPhases.size(), kPhases) == 0) {
+    const auto index_end = key.find('_', kPhases.size());
+    const std::string index =
+        key.substr(kPhases.size(), index_end == std::string::npos ? 0 : index_end - kPhases.size());
+    if (!index.empty() &&
+        std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return fmt::format("$.{}.phases[{}].{}", section, index, key.substr(index_end + 1));
+    }
+  }
+  return "$." + section + "." + key;
+}
+
+}  // namespace
+
 void fill_swept_columns(Database& db) {
   for (const SweptColumn& column : swept_columns(db)) {
-    const auto underscore = column.name.find('_');
-    if (underscore == std::string::npos) continue;
-    const std::string json_path =
-        "$." + column.name.substr(0, underscore) + "." + column.name.substr(underscore + 1);
+    const std::string json_path = config_json_path_of_column(column.name);
+    if (json_path.empty()) continue;
     Statement fill = db.prepare(
         fmt::format("UPDATE runs SET {0} = json_extract(config_json, ?1) WHERE {0} IS NULL",
                     quote_identifier(column.name)),

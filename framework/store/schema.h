@@ -33,7 +33,8 @@ struct SweptColumn {
 std::vector<SweptColumn> swept_columns(Database& db, std::string_view schema_name = "main");
 
 // Fills every swept column still NULL from the run's resolved settings
-// ("train_lr" is $.train.lr in config_json; section names have no '_'), so
+// ("train_lr" is $.train.lr in config_json; section names have no '_';
+// "train_phases_0_steps" is $.train.phases[0].steps), so
 // each run has a value in every column, also for keys its own sweep did not
 // sweep.
 void fill_swept_columns(Database& db);

@@ -2,9 +2,9 @@
 // Trainer::resume_from reads (the file itself: checkpoint_file.h). One
 // LibTorch archive holds the format version,
 // the run key (so a checkpoint is never applied to other settings), the
-// step, both networks, both optimizers and every random stream the run
-// draws from. Nothing else influences the rows a run records, which is why
-// a resumed CPU run continues bit for bit.
+// step, the phase, both networks, both optimizers and every random stream
+// the run draws from. Nothing else influences the rows a run records, which
+// is why a resumed CPU run continues bit for bit.
 
 #include <string>
 
@@ -22,10 +22,11 @@ std::int64_t read_checkpoint_step(const std::filesystem::path& path) {
     archive.load_from(bytes.data(), bytes.size(), torch::kCPU);
     torch::Tensor format;
     archive.read("format", format);
-    if (format.item<std::int64_t>() != kCheckpointFormat) {
-      throw CheckpointError(fmt::format("{}: checkpoint format {} (this build reads format {})",
-                                        path.string(), format.item<std::int64_t>(),
-                                        kCheckpointFormat));
+    if (!readable_format(format.item<std::int64_t>())) {
+      throw CheckpointError(fmt::format(
+          "{}: checkpoint format {} (this build reads formats {} "
+          "and {})",
+          path.string(), format.item<std::int64_t>(), kFormatWithoutPhase, kCheckpointFormat));
     }
     torch::Tensor steps;
     archive.read("steps_done", steps);
@@ -41,6 +42,7 @@ void Trainer::save_checkpoint(const std::filesystem::path& path) const {
   archive.write("format", int64_scalar(kCheckpointFormat));
   archive.write("run_key", c10::IValue(run_key_of(experiment_)));
   archive.write("steps_done", int64_scalar(steps_done_));
+  archive.write("phase", int64_scalar(static_cast<std::int64_t>(phase_)));
   archive.write("seconds", torch::tensor({seconds_before_}, torch::kDouble));
 
   torch::serialize::OutputArchive generator;
@@ -78,11 +80,12 @@ std::int64_t Trainer::resume_from(const std::filesystem::path& path) {
     throw fail(fmt::format("not a readable checkpoint ({})", e.what_without_backtrace()));
   }
   try {
-    torch::Tensor format;
-    archive.read("format", format);
-    if (format.item<std::int64_t>() != kCheckpointFormat) {
-      throw fail(fmt::format("format {} (this build reads format {})", format.item<std::int64_t>(),
-                             kCheckpointFormat));
+    torch::Tensor format_tensor;
+    archive.read("format", format_tensor);
+    const std::int64_t format = format_tensor.item<std::int64_t>();
+    if (!readable_format(format)) {
+      throw fail(fmt::format("format {} (this build reads formats {} and {})", format,
+                             kFormatWithoutPhase, kCheckpointFormat));
     }
     c10::IValue key;
     archive.read("run_key", key);
@@ -96,6 +99,22 @@ std::int64_t Trainer::resume_from(const std::filesystem::path& path) {
     const std::int64_t steps_done = steps.item<std::int64_t>();
     if (steps_done < 0 || steps_done > experiment_.steps) {
       throw fail(fmt::format("step {} is outside the run's 0..{}", steps_done, experiment_.steps));
+    }
+    // The phase whose start (a fresh D) the saved state already has: that
+    // of the last step done. Anything else is a bug or a damaged file.
+    std::int64_t phase = 0;
+    if (format == kCheckpointFormat) {
+      torch::Tensor phase_tensor;
+      archive.read("phase", phase_tensor);
+      phase = phase_tensor.item<std::int64_t>();
+    } else if (!experiment_.phases.empty()) {
+      throw fail(fmt::format("format {} has no phase, and this run has phases", format));
+    }
+    const std::int64_t expected_phase =
+        steps_done == 0 ? 0 : static_cast<std::int64_t>(phase_at(steps_done - 1));
+    if (phase != expected_phase) {
+      throw fail(fmt::format("it is in phase {} at step {}, where the run is in phase {}", phase,
+                             steps_done, expected_phase));
     }
     torch::Tensor seconds;
     archive.read("seconds", seconds);
@@ -125,6 +144,7 @@ std::int64_t Trainer::resume_from(const std::filesystem::path& path) {
     real_data_->load_state(read_tensor("data_state"));
 
     steps_done_ = steps_done;
+    phase_ = static_cast<std::size_t>(phase);
     resumed_ = true;
     seconds_before_ = seconds.item<double>();
     return steps_done;

@@ -15,7 +15,16 @@ namespace gansweep {
 
 // Raise when an archive's layout changes; older files are then refused and
 // the run restarts from step 0 rather than misreading them.
-inline constexpr std::int64_t kCheckpointFormat = 2;
+// Format 3 added "phase". A format 2 file differs only by lacking it, and
+// a run without train.phases is always in phase 0, so such runs still
+// resume from one (runs with phases cannot have one). Stacked groups write
+// and read only the current format.
+inline constexpr std::int64_t kCheckpointFormat = 3;
+inline constexpr std::int64_t kFormatWithoutPhase = 2;
+
+inline bool readable_format(std::int64_t format) {
+  return format == kCheckpointFormat || format == kFormatWithoutPhase;
+}
 
 // Writes `archive` to `path` atomically, with its trailer.
 void write_checkpoint_file(torch::serialize::OutputArchive& archive,

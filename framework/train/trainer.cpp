@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -52,6 +53,18 @@ std::vector<double> to_doubles(const torch::Tensor& t) {
 double mean_of(const torch::Tensor& t) { return t.detach().mean().item<double>(); }
 
 bool is_finite(double x) { return std::isfinite(x); }
+
+std::vector<torch::Tensor> copy_buffers(torch::nn::Module& module) {
+  std::vector<torch::Tensor> copies;
+  for (const auto& b : module.buffers()) copies.push_back(b.clone());
+  return copies;
+}
+
+void restore_buffers(torch::nn::Module& module, const std::vector<torch::Tensor>& copies) {
+  torch::NoGradGuard no_grad;
+  std::size_t i = 0;
+  for (auto b : module.buffers()) b.copy_(copies.at(i++));
+}
 
 }  // namespace
 
@@ -115,12 +128,16 @@ Trainer::Trainer(const Experiment& experiment, TrainOptions options)
   GanPair models = build_models(e, options_.device);
   models_generator_ = models.generator;
   models_discriminator_ = models.discriminator;
-  optimizer_g_ = std::make_unique<torch::optim::Adam>(
-      models_generator_->parameters(),
-      torch::optim::AdamOptions(e.lr_g).betas(std::make_tuple(e.beta1, e.beta2)));
-  optimizer_d_ = std::make_unique<torch::optim::Adam>(
-      models_discriminator_->parameters(),
-      torch::optim::AdamOptions(e.lr_d).betas(std::make_tuple(e.beta1, e.beta2)));
+  optimizer_g_ = make_optimizer(*models_generator_, e.lr_g);
+  optimizer_d_ = make_optimizer(*models_discriminator_, e.lr_d);
+
+  phases_ = training_phases(e);
+  std::int64_t start = 0;
+  for (const auto& phase : phases_) {
+    phase_starts_.push_back(start);
+    start += phase.steps;
+  }
+  TORCH_CHECK(start == e.steps, "the phases' steps must add up to the run's");
 
   // One fixed noise batch for every evaluation of this run, so the samples
   // at successive evaluations show the same latent points moving. Images
@@ -145,7 +162,59 @@ torch::Tensor Trainer::noise(std::int64_t count) {
   return torch::randn({count, experiment_.z_dim}, noise_stream_).to(options_.device);
 }
 
-UpdateStats Trainer::discriminator_update() {
+torch::Tensor Trainer::peek_real_batch() {
+  const torch::Tensor position = real_data_->save_state();
+  torch::Tensor batch = real_data_->next_batch(experiment_.batch, options_.device);
+  real_data_->load_state(position);
+  return batch;
+}
+
+torch::Tensor Trainer::peek_noise() {
+  const torch::Tensor position = noise_stream_.get_state();
+  torch::Tensor batch = noise(experiment_.batch);
+  noise_stream_.set_state(position);
+  return batch;
+}
+
+std::unique_ptr<torch::optim::Adam> Trainer::make_optimizer(Network& network, double lr) const {
+  return std::make_unique<torch::optim::Adam>(
+      network.parameters(),
+      torch::optim::AdamOptions(lr).betas(std::make_tuple(experiment_.beta1, experiment_.beta2)));
+}
+
+std::size_t Trainer::phase_at(std::int64_t step) const {
+  const auto after = std::upper_bound(phase_starts_.begin(), phase_starts_.end(), step);
+  return static_cast<std::size_t>(after - phase_starts_.begin()) - 1;
+}
+
+void Trainer::enter_phase(std::size_t phase) {
+  // Phases last at least one step, so this is one phase at a time; the loop
+  // only guards against skipping a start.
+  while (phase_ < phase) {
+    ++phase_;
+    if (phases_[phase_].fresh_discriminator) start_fresh_discriminator(phase_);
+  }
+}
+
+void Trainer::start_fresh_discriminator(std::size_t phase) {
+  const NetworkPtr fresh = build_fresh_discriminator(experiment_, phase, options_.device);
+  {
+    torch::NoGradGuard no_grad;
+    const auto copy_into = [](const auto& targets, const auto& sources) {
+      TORCH_CHECK(targets.size() == sources.size(), "fresh discriminator of another shape");
+      for (std::size_t i = 0; i < targets.size(); ++i) {
+        TORCH_CHECK(targets[i].key() == sources[i].key(), "fresh discriminator of another shape");
+        targets[i].value().copy_(sources[i].value());
+      }
+    };
+    copy_into(models_discriminator_->named_parameters(), fresh->named_parameters());
+    copy_into(models_discriminator_->named_buffers(), fresh->named_buffers());
+  }
+  // New moments and step counts: the old D's would steer the new one.
+  optimizer_d_ = make_optimizer(*models_discriminator_, experiment_.lr_d);
+}
+
+UpdateStats Trainer::discriminator_update(bool step_optimizer) {
   const auto& e = experiment_;
   auto& generator = *models_generator_;
   auto& discriminator = *models_discriminator_;
@@ -169,12 +238,12 @@ UpdateStats Trainer::discriminator_update() {
     loss = loss + e.gp_lambda * gradient_penalty(critic, real, fake, mix);
   }
   loss.backward();
-  optimizer_d_->step();
+  if (step_optimizer) optimizer_d_->step();
   stats.loss = loss.detach();
   return stats;
 }
 
-UpdateStats Trainer::generator_update() {
+UpdateStats Trainer::generator_update(bool step_optimizer) {
   const auto& e = experiment_;
   auto& generator = *models_generator_;
   auto& discriminator = *models_discriminator_;
@@ -188,7 +257,7 @@ UpdateStats Trainer::generator_update() {
   torch::Tensor loss = generator_loss(e.loss, stats.fake_logits);
   loss.backward();
   set_requires_grad(discriminator, true);
-  optimizer_g_->step();
+  if (step_optimizer) optimizer_g_->step();
   stats.loss = loss.detach();
   return stats;
 }
@@ -270,11 +339,28 @@ TrainResult Trainer::train(RunRecorder& recorder) {
       if (checkpoints) write_checkpoint();
       break;
     }
+    enter_phase(phase_at(step));
+    const TrainingPhase& phase = phases_[phase_];
     const auto step_started = Clock::now();
+
+    // A frozen network's forward passes in training mode would still move
+    // its batch-norm statistics; it keeps them as they were.
+    std::vector<torch::Tensor> frozen_g_buffers;
+    std::vector<torch::Tensor> frozen_d_buffers;
+    if (phase.g_steps == 0) frozen_g_buffers = copy_buffers(*models_generator_);
+    if (phase.d_steps == 0) frozen_d_buffers = copy_buffers(*models_discriminator_);
+
+    // A frozen network gets one measuring update instead of none, so its
+    // loss and gradient are recorded as in any other step.
     UpdateStats d;
-    for (std::int64_t k = 0; k < e.d_steps; ++k) d = discriminator_update();
+    if (phase.d_steps == 0) d = discriminator_update(/*step_optimizer=*/false);
+    for (std::int64_t k = 0; k < phase.d_steps; ++k) d = discriminator_update();
     UpdateStats g;
-    for (std::int64_t k = 0; k < e.g_steps; ++k) g = generator_update();
+    if (phase.g_steps == 0) g = generator_update(/*step_optimizer=*/false);
+    for (std::int64_t k = 0; k < phase.g_steps; ++k) g = generator_update();
+
+    if (phase.g_steps == 0) restore_buffers(*models_generator_, frozen_g_buffers);
+    if (phase.d_steps == 0) restore_buffers(*models_discriminator_, frozen_d_buffers);
     const double wall_ms =
         std::chrono::duration<double, std::milli>(Clock::now() - step_started).count();
 

@@ -2,7 +2,9 @@
 // updates per step, Adam on both, every loss from logits. Records a step row
 // every log.every steps, evaluates every log.eval_every steps, and stops at
 // the first non-finite loss or gradient (the run has diverged: a result, not
-// an error).
+// an error). A run with train.phases takes d_steps and g_steps from the
+// phase a step is in; a count of 0 freezes that network, whose gradient is
+// still measured every step, and a phase may start with a new discriminator.
 //
 // Reproducibility: data order, G init, D init, noise and the penalty's
 // mixing weights each come from their own stream of the run's seed tree, so
@@ -17,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -94,10 +97,18 @@ class Trainer {
   std::int64_t resume_from(const std::filesystem::path& path);
   std::int64_t steps_done() const { return steps_done_; }
 
-  // The pieces of a step, public for tests.
-  UpdateStats discriminator_update();
-  UpdateStats generator_update();
+  // The pieces of a step, public for tests. With step_optimizer false an
+  // update only measures: it draws its batches and computes the loss and
+  // its network's gradient, but takes no optimizer step (a frozen network).
+  UpdateStats discriminator_update(bool step_optimizer = true);
+  UpdateStats generator_update(bool step_optimizer = true);
   void evaluate(std::int64_t steps_done, RunRecorder& recorder);
+
+  // The real batch and the noise batch the next update will draw, taken
+  // from copies of the streams' positions, so training goes on as if they
+  // had not been looked at. For tests.
+  torch::Tensor peek_real_batch();
+  torch::Tensor peek_noise();
 
   // Writes the generator's weights (LibTorch archive) atomically: to a
   // temporary file first, then renamed.
@@ -106,9 +117,21 @@ class Trainer {
   Network& generator() { return *models_generator_; }
   Network& discriminator() { return *models_discriminator_; }
   const Experiment& experiment() const { return experiment_; }
+  const torch::optim::Adam& generator_optimizer() const { return *optimizer_g_; }
+  const torch::optim::Adam& discriminator_optimizer() const { return *optimizer_d_; }
+  // The phase whose start has been applied: that of the last step done.
+  std::size_t phase() const { return phase_; }
 
  private:
   torch::Tensor noise(std::int64_t count);
+  std::unique_ptr<torch::optim::Adam> make_optimizer(Network& network, double lr) const;
+  // The phase step `step` belongs to.
+  std::size_t phase_at(std::int64_t step) const;
+  // Applies the starts of the phases after phase_ up to `phase`.
+  void enter_phase(std::size_t phase);
+  // Replaces D's weights and batch-norm statistics in place (its
+  // parameters keep their slices of the gradient buffer) and its Adam.
+  void start_fresh_discriminator(std::size_t phase);
   // Each network's gradients are those of its last update: the generator
   // runs without a graph during D updates, and D's parameters are frozen
   // during G updates.
@@ -133,6 +156,11 @@ class Trainer {
   torch::Tensor gradients_;
   torch::Tensor generator_gradients_;
   torch::Tensor discriminator_gradients_;
+  std::vector<TrainingPhase> phases_;
+  std::vector<std::int64_t> phase_starts_;  // first step of each phase
+  // Checkpoints store it, so that a run resumed after a phase's start does
+  // not apply the start (a fresh D) a second time.
+  std::size_t phase_ = 0;
   std::int64_t steps_done_ = 0;
   double seconds_before_ = 0;  // training time of earlier attempts (resumed runs)
   bool resumed_ = false;

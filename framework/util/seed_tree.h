@@ -17,6 +17,9 @@ inline constexpr std::string_view kDiscriminatorInit = "d_init";
 inline constexpr std::string_view kNoise = "noise";
 inline constexpr std::string_view kPenalty = "penalty";  // WGAN-GP mixing
 inline constexpr std::string_view kEvalNoise = "eval";
+// Parent of the discriminators that later phases start afresh, one child
+// per phase index.
+inline constexpr std::string_view kFreshDiscriminatorInit = "d_fresh";
 }  // namespace streams
 
 // Seed of stream `name` under `parent`: a hash of both, so nearby parents

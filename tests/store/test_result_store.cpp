@@ -540,6 +540,30 @@ TEST_F(ResultStoreTest, RunSharedWithASecondSweepKeepsStatusAndRows) {
   EXPECT_TRUE(std::regex_match(sweeps[1].created_at, kIsoUtc));
 }
 
+TEST_F(ResultStoreTest, SweptPhaseColumnsFillFromTheListOfPhases) {
+  // The second sweep does not sweep phase 0's steps; its run still gets its
+  // value, from the list of phases in config_json.
+  auto store = ResultStore::open_for_writing(db_path());
+  const auto with_phases = [](RunRecord run, int first_steps) {
+    run.config_json = R"({"train":{"phases":[{"steps":)" + std::to_string(first_steps) +
+                      R"(,"g_steps":1},{"steps":40,"g_steps":0}]}})";
+    return run;
+  };
+  store->register_sweep(
+      make_sweep("s1"),
+      {with_phases(make_run("a", 0, {{"train_phases_0_steps", std::int64_t{10}}}), 10)});
+  store->register_sweep(
+      make_sweep("s2"),
+      {with_phases(make_run("b", 0, {{"train_phases_1_g_steps", std::int64_t{0}}}), 25),
+       make_run("plain", 1, {{"train_phases_1_g_steps", std::int64_t{1}}})});
+  RawDb raw(db_path());
+  EXPECT_EQ(raw.integer("SELECT train_phases_0_steps FROM runs WHERE run_key = 'b'"), 25);
+  EXPECT_EQ(raw.integer("SELECT train_phases_1_g_steps FROM runs WHERE run_key = 'a'"), 0);
+  // A run without phases has no value to give.
+  EXPECT_EQ(raw.integer("SELECT train_phases_0_steps IS NULL FROM runs WHERE run_key = 'plain'"),
+            1);
+}
+
 TEST_F(ResultStoreTest, BadSweptColumnNamesAreRefusedBeforeWriting) {
   auto store = ResultStore::open_for_writing(db_path());
   const std::vector<std::string> bad = {
