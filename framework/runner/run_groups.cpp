@@ -36,7 +36,12 @@ std::vector<std::vector<std::size_t>> form_stacked_groups(
     it->second.push_back(i);
   }
   for (const auto& signature : order) {
-    const auto& members = by_signature[signature];
+    auto& members = by_signature[signature];
+    // Runs with more D steps make the whole group take them (the others
+    // wait, masked): grouping runs of equal d_steps wastes nothing.
+    std::stable_sort(members.begin(), members.end(), [&](std::size_t a, std::size_t b) {
+      return experiments[a]->d_steps < experiments[b]->d_steps;
+    });
     const std::size_t count = (members.size() + max_group - 1) / max_group;
     // Even sizes: 20 runs with at most 16 a group make 10 + 10, not 16 + 4.
     std::size_t begin = 0;

@@ -25,9 +25,10 @@ std::optional<std::string> stacking_signature(const Experiment& experiment);
 inline constexpr std::size_t kMaxStackedRuns = 64;
 
 // Splits runs (indices into `experiments`, in the order given) into stacked
-// groups: runs with one signature, in order, in groups of at most
-// `max_group` (each signature's runs are spread evenly over the fewest
-// groups of that size). Runs that cannot be stacked, and groups that would
+// groups: runs with one signature, ordered by d_steps (a group takes its
+// largest d_steps each step, so mixing wastes work) and then as given, in
+// groups of at most `max_group` (each signature's runs are spread evenly
+// over the fewest groups of that size). Runs that cannot be stacked, and groups that would
 // hold one run, come back as groups of one.
 std::vector<std::vector<std::size_t>> form_stacked_groups(
     const std::vector<const Experiment*>& experiments, std::size_t max_group);

@@ -182,7 +182,6 @@ void Scheduler::ended(InFlight& flight, int wait_status) {
 
 void Scheduler::run_ended(const InFlight& flight, const PlannedRun& run, int wait_status) {
   const std::string how = describe_wait_status(wait_status);
-  const bool exited = WIFEXITED(wait_status);
   const std::string log_file = run_log_path(options_.db_path, flight.job->name()).string();
   const std::string position =
       fmt::format("run {}/{} {}", finished_count_ + 1, runs_to_train_, run.run_key);
@@ -206,7 +205,7 @@ void Scheduler::run_ended(const InFlight& flight, const PlannedRun& run, int wai
       progress_->run_finished(run.run_key, "", false);
       if (!stop_requested()) {
         waiting_.push_back(
-            {std::make_shared<const Job>(Job{{&run}, ""}), Clock::now() + kBusyRetryDelay});
+            {std::make_shared<const Job>(Job{{&run}, "", {}}), Clock::now() + kBusyRetryDelay});
       }
       return;
     }
@@ -311,7 +310,7 @@ std::vector<std::shared_ptr<const Job>> Scheduler::form_jobs(
     const std::vector<const PlannedRun*>& runs) {
   std::vector<std::shared_ptr<const Job>> jobs;
   const auto single = [](const PlannedRun* run) {
-    return std::make_shared<const Job>(Job{{run}, ""});
+    return std::make_shared<const Job>(Job{{run}, "", {}});
   };
   if (!options_.vectorise) {
     for (const auto* run : runs) jobs.push_back(single(run));

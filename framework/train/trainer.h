@@ -179,8 +179,4 @@ std::int64_t read_checkpoint_step(const std::filesystem::path& path);
 // served from memory. Throws data::DataError naming a missing or bad file.
 data::ImageSet preload_training_images(const std::string& dir);
 
-// L2 norm of the gradients of all parameters, in double precision so tiny
-// saturated gradients do not underflow when squared.
-double gradient_norm(const torch::nn::Module& module);
-
 }  // namespace gansweep

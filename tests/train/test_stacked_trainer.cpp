@@ -287,11 +287,13 @@ TEST(RunGroups, SplitsBySignatureEvenlyAndLeavesDcgansAlone) {
   std::vector<const Experiment*> pointers_to;
   for (const auto& e : runs) pointers_to.push_back(&e);
   const auto groups = form_stacked_groups(pointers_to, 3);
-  // The DCGAN alone, 8 runs as 3 + 3 + 2, the longer run alone.
+  // The DCGAN alone, 8 runs as 2 + 3 + 3 ordered by d_steps (the four of 1
+  // first, in plan order), the longer run alone.
   ASSERT_EQ(groups.size(), 5u);
   EXPECT_EQ(groups[0], std::vector<std::size_t>({8}));
-  EXPECT_EQ(groups[1].size() + groups[2].size() + groups[3].size(), 8u);
-  EXPECT_EQ(groups[1], std::vector<std::size_t>({0, 1}));
+  EXPECT_EQ(groups[1], std::vector<std::size_t>({0, 2}));
+  EXPECT_EQ(groups[2], std::vector<std::size_t>({4, 6, 1}));
+  EXPECT_EQ(groups[3], std::vector<std::size_t>({3, 5, 7}));
   EXPECT_EQ(groups[4], std::vector<std::size_t>({9}));
 }
 
