@@ -50,6 +50,18 @@ ToyMixture grid25_mixture() {
   return mixture;
 }
 
+std::optional<ToyMixture> toy_mixture_of(DataKind kind) {
+  switch (kind) {
+    case DataKind::kRing8:
+      return ring8_mixture();
+    case DataKind::kGrid25:
+      return grid25_mixture();
+    case DataKind::kFashionMnist:
+      break;
+  }
+  return std::nullopt;
+}
+
 ToySource::ToySource(ToyMixture mixture, std::uint64_t seed)
     : mixture_(std::move(mixture)), generator_(at::detail::createCPUGenerator(seed)) {
   if (!mixture_.means.defined() || mixture_.means.dim() != 2 || mixture_.means.size(0) < 1 ||

@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <torch/torch.h>
 
+#include "config/choices.h"
 #include "data/fashion_mnist.h"
 
 namespace gansweep::data {
@@ -24,6 +26,9 @@ struct ToyMixture {
 ToyMixture ring8_mixture();
 // grid25: modes at {-4, -2, 0, 2, 4}^2, std 0.05.
 ToyMixture grid25_mixture();
+
+// The mixture of a toy data kind; nothing for image data.
+std::optional<ToyMixture> toy_mixture_of(DataKind kind);
 
 class RealDataSource {
  public:

@@ -46,6 +46,19 @@ std::shared_ptr<const quality::ImageQuality> image_quality_for(
       options.classifier_recipe, [log](const std::string& line) { log->info("{}", line); });
 }
 
+// Who trains a run, recorded with its claim. The device is the setting
+// until the worker resolves it.
+store::RunEnvironment run_environment(const WorkerOptions& options, const std::string& device) {
+  store::RunEnvironment env;
+  env.threads = options.threads;
+  env.torch_version = TORCH_VERSION;
+  env.host = host_name();
+  env.git_commit = git_commit();
+  env.pid = current_pid();
+  env.device = device;
+  return env;
+}
+
 }  // namespace
 
 WorkerResult train_run_in_process(const SweepPlan& plan, const PlannedRun& run,
@@ -72,13 +85,7 @@ WorkerResult train_run_in_process(const SweepPlan& plan, const PlannedRun& run,
 
   Experiment experiment = run.experiment;
   if (options.device) experiment.device = *options.device;
-  store::RunEnvironment env;
-  env.threads = options.threads;
-  env.torch_version = TORCH_VERSION;
-  env.host = host_name();
-  env.git_commit = git_commit();
-  env.pid = current_pid();
-  env.device = experiment.device;
+  store::RunEnvironment env = run_environment(options, experiment.device);
 
   const std::filesystem::path checkpoint = checkpoint_path(options.db_path, run.run_key);
   std::optional<store::ResumePoint> resume;
@@ -205,13 +212,7 @@ std::vector<WorkerResult> train_stacked_group_in_process(const SweepPlan& plan,
     experiments.push_back(run->experiment);
     if (options.device) experiments.back().device = *options.device;
   }
-  store::RunEnvironment env;
-  env.threads = options.threads;
-  env.torch_version = TORCH_VERSION;
-  env.host = host_name();
-  env.git_commit = git_commit();
-  env.pid = current_pid();
-  env.device = experiments.front().device;
+  store::RunEnvironment env = run_environment(options, experiments.front().device);
   env.execution = "stacked";
   env.stack_group = group;
 

@@ -103,16 +103,7 @@ StackedTrainer::StackedTrainer(std::vector<Experiment> runs, TrainOptions option
   }
   const Experiment& first = runs_.front();
   const auto count = static_cast<std::int64_t>(runs_.size());
-  switch (first.data_kind) {
-    case DataKind::kRing8:
-      mixture_ = data::ring8_mixture();
-      break;
-    case DataKind::kGrid25:
-      mixture_ = data::grid25_mixture();
-      break;
-    case DataKind::kFashionMnist:
-      break;
-  }
+  mixture_ = data::toy_mixture_of(first.data_kind);
 
   std::vector<NetworkPtr> generators;
   std::vector<NetworkPtr> discriminators;

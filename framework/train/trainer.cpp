@@ -95,16 +95,7 @@ Trainer::Trainer(const Experiment& experiment, TrainOptions options)
       penalty_stream_(stream(experiment.seed, streams::kPenalty)) {
   const auto& e = experiment_;
   const std::uint64_t data_seed = derive_seed(e.seed, streams::kDataOrder);
-  switch (e.data_kind) {
-    case DataKind::kRing8:
-      mixture_ = data::ring8_mixture();
-      break;
-    case DataKind::kGrid25:
-      mixture_ = data::grid25_mixture();
-      break;
-    case DataKind::kFashionMnist:
-      break;
-  }
+  mixture_ = data::toy_mixture_of(e.data_kind);
   if (mixture_) {
     real_data_ = data::make_toy_source(*mixture_, data_seed);
   } else {
