@@ -99,6 +99,32 @@ std::string build_markdown_report(const ReportOptions& options) {
       }
       md += row(cells);
     }
+    if (!comparison.differences.empty()) {
+      // Runs that share a seed and every other setting start from the same
+      // weights and see the same data and noise, so their differences vary
+      // less than the groups do; the intervals use that pairing where it
+      // exists and say which.
+      md +=
+          "\nEach group against the first, over the same steps: the difference of medians "
+          "with a 95% bootstrap interval. *Paired* intervals resample pairs of runs that share "
+          "their seed and every other setting (the same initial weights, data order and "
+          "noise), which removes the seeds' own spread; *unpaired* ones resample the two "
+          "groups' runs independently.\n\n";
+      md += header({"group", "against", "metric", "difference", "95% interval", "pairing"});
+      const auto label = [&](std::size_t index) {
+        std::string text;
+        for (const auto& part : comparison.groups[index].key) {
+          text += (text.empty() ? "" : ", ") + part;
+        }
+        return text;
+      };
+      for (const auto& d : comparison.differences) {
+        md += row({label(d.group), label(d.reference), d.metric, number(d.difference),
+                   fmt::format("[{}, {}]", number(d.ci_low), number(d.ci_high)),
+                   d.paired ? fmt::format("paired, {} pairs", d.pairs_or_runs)
+                            : fmt::format("unpaired, {} runs", d.pairs_or_runs)});
+      }
+    }
     md += "\n### Runs\n\n";
     std::vector<std::string> columns{"run_key", "status"};
     for (const auto& s : runs.settings) columns.push_back(s);
