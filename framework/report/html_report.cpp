@@ -132,12 +132,23 @@ nlohmann::json database_json(const std::filesystem::path& path, int max_points) 
   const query::RunTable runs = query::query_runs(path, {});
   auto db = store::open_database_read_only(path);
 
-  // Groups: loss x lr x d_steps, in the order their first run is listed.
+  // Groups: loss x lr x d_steps x every other setting that differs between
+  // the runs (a freeze point, a searched beta1) except the seed, so a
+  // group's runs differ only in seed; in the order their first run is
+  // listed.
+  std::vector<std::string> other_settings;
+  for (const auto& path : runs.settings) {
+    if (path != "train.loss" && path != "train.lr" && path != "train.d_steps" &&
+        path != "train.seed") {
+      other_settings.push_back(path);
+    }
+  }
   std::vector<std::string> names;
   std::map<std::string, std::vector<const query::RunRow*>> members;
   for (const auto& row : runs.rows) {
-    const std::string name = fmt::format("{} lr={} d_steps={}", setting(row, "train.loss"),
-                                         setting(row, "train.lr"), setting(row, "train.d_steps"));
+    std::string name = fmt::format("{} lr={} d_steps={}", setting(row, "train.loss"),
+                                   setting(row, "train.lr"), setting(row, "train.d_steps"));
+    for (const auto& path : other_settings) name += fmt::format(" {}={}", path, setting(row, path));
     if (members.count(name) == 0) names.push_back(name);
     members[name].push_back(&row);
   }
