@@ -245,7 +245,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
 
     const SweepOutcome outcome = schedule_sweep(plan, options);
     const int considered =
-        options.only.empty() ? outcome.planned : static_cast<int>(options.only.size());
+        (options.only.empty() ? outcome.planned : static_cast<int>(options.only.size())) +
+        outcome.brought_along;
     const int not_started = considered - outcome.skipped - outcome.done - outcome.diverged -
                             outcome.failed - outcome.interrupted;
     fmt::print(

@@ -121,12 +121,9 @@ void add_train_run_command(CLI::App& app, int& exit_code) {
     }
     if (runs.size() > 1) {
       for (const auto* run : runs) {
-        if (stacking_signature(run->experiment) != stacking_signature(runs.front()->experiment) ||
-            !stacking_signature(run->experiment)) {
-          throw CLI::ValidationError(
-              "--run", fmt::format("runs {} and {} cannot train as one stacked model (they "
-                                   "differ in model, data, batch, length or recording)",
-                                   runs.front()->run_key, run->run_key));
+        if (const std::string problem = stacking_problem(runs.front()->experiment, run->experiment);
+            !problem.empty()) {
+          throw CLI::ValidationError("--run", problem);
         }
       }
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -13,10 +14,40 @@ std::optional<std::string> stacking_signature(const Experiment& e) {
   if (!e.phases.empty()) return std::nullopt;
   return fmt::format(
       "data={}:{} mlp={}x{} z={} steps={} batch={} g_steps={} betas={}/{} device={} "
-      "log={}/{}/{} eval_samples={} samples={} penalty={}",
+      "log={}/{}/{} eval_samples={} samples={} gradient_penalty={}",
       name_of(e.data_kind), e.data_path, e.hidden, e.depth, e.z_dim, e.steps, e.batch, e.g_steps,
       e.beta1, e.beta2, e.device, e.log_every, e.eval_every, e.layer_every, e.eval_samples,
       e.sample_count, e.loss == LossKind::kWassersteinGp);
+}
+
+std::string stacking_problem(const Experiment& a, const Experiment& b) {
+  for (const Experiment* e : {&a, &b}) {
+    if (e->model_kind != ModelKind::kMlp) {
+      return fmt::format("run {} cannot be stacked: only MLP runs can (it is a {})", run_key_of(*e),
+                         name_of(e->model_kind));
+    }
+    if (!e->phases.empty()) {
+      return fmt::format("run {} cannot be stacked: it has train.phases", run_key_of(*e));
+    }
+  }
+  const auto sa = stacking_signature(a);
+  const auto sb = stacking_signature(b);
+  if (sa == sb) return "";
+  // The signature is "name=value" fields; name the first that differs.
+  std::istringstream fa(*sa);
+  std::istringstream fb(*sb);
+  std::string x;
+  std::string y;
+  while (fa >> x && fb >> y) {
+    if (x != y) {
+      return fmt::format(
+          "runs {} and {} cannot train as one stacked model: they differ in {} ({} against {})",
+          run_key_of(a), run_key_of(b), x.substr(0, x.find('=')), x.substr(x.find('=') + 1),
+          y.substr(y.find('=') + 1));
+    }
+  }
+  return fmt::format("runs {} and {} cannot train as one stacked model", run_key_of(a),
+                     run_key_of(b));
 }
 
 std::vector<std::vector<std::size_t>> form_stacked_groups(

@@ -21,6 +21,10 @@ namespace gansweep {
 // are not stacked, nor are runs with train.phases.
 std::optional<std::string> stacking_signature(const Experiment& experiment);
 
+// Why run b cannot train in one stacked model with run a ("" when it
+// can), naming the runs and the first setting that keeps them apart.
+std::string stacking_problem(const Experiment& a, const Experiment& b);
+
 // The most runs in one stacked group.
 inline constexpr std::size_t kMaxStackedRuns = 64;
 

@@ -1,5 +1,7 @@
 #include "runner/run_worker.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -293,7 +295,8 @@ std::vector<WorkerResult> train_stacked_group_in_process(const SweepPlan& plan,
     }
     if (!resumed) {
       claim_all(std::nullopt);
-      log->info("started {} runs as one stacked model on {}", runs.size(), env.device);
+      log->info("started {} of {} runs as one stacked model on {} (the others are finished)",
+                std::count(claimed.begin(), claimed.end(), true), runs.size(), env.device);
     }
     for (std::size_t r = 0; r < runs.size(); ++r) {
       if (!claimed[r]) trainer->exclude(static_cast<std::int64_t>(r));
@@ -353,6 +356,7 @@ std::vector<WorkerResult> train_stacked_group_in_process(const SweepPlan& plan,
   if (all_finished) {
     std::error_code ignored;
     std::filesystem::remove(checkpoint, ignored);
+    std::filesystem::remove(checkpoint.string() + ".partial", ignored);  // a killed write's
   }
   for (std::size_t r = 0; r < runs.size(); ++r) {
     if (!claimed[r]) continue;

@@ -86,6 +86,8 @@ class Scheduler {
   void ended(InFlight& flight, int wait_status);
   void run_ended(const InFlight& flight, const PlannedRun& run, int wait_status);
   std::vector<std::shared_ptr<const Job>> form_jobs(const std::vector<const PlannedRun*>& runs);
+  void remove_finished_group_checkpoints();
+  std::set<std::string> given_up_groups_;  // checkpoints form_jobs could not use
   void read_output(InFlight& flight);
   bool stop_requested() const {
     return options_.stop_requested != nullptr && options_.stop_requested->load();
@@ -313,7 +315,21 @@ std::vector<std::shared_ptr<const Job>> Scheduler::form_jobs(
     return std::make_shared<const Job>(Job{{run}, "", {}});
   };
   if (!options_.vectorise) {
-    for (const auto* run : runs) jobs.push_back(single(run));
+    std::set<std::string> warned;
+    for (const auto* run : runs) {
+      const auto summary = store_->run_summary(run->run_key);
+      if (summary && summary->execution == "stacked" && !summary->stack_group.empty() &&
+          std::filesystem::exists(checkpoint_path(options_.db_path, summary->stack_group)) &&
+          warned.insert(summary->stack_group).second) {
+        given_up_groups_.insert(summary->stack_group);
+        say(
+            fmt::format("{} was trained stacked and has a checkpoint, which --no-vectorise "
+                        "cannot use: its runs train alone from step 0 (run without "
+                        "--no-vectorise to resume them)",
+                        summary->stack_group));
+      }
+      jobs.push_back(single(run));
+    }
     return jobs;
   }
   std::map<std::string, const PlannedRun*> by_key;
@@ -325,7 +341,10 @@ std::vector<std::shared_ptr<const Job>> Scheduler::form_jobs(
     }
   }
   std::set<std::string> assigned;
+  std::set<std::string> unusable;  // group checkpoints that cannot resume
   std::vector<const PlannedRun*> fresh;
+  int resumed_groups = 0;
+  int resumed_runs = 0;
   for (const auto* run : runs) {
     if (assigned.count(run->run_key) > 0) continue;
     const auto summary = store_->run_summary(run->run_key);
@@ -364,14 +383,26 @@ std::vector<std::shared_ptr<const Job>> Scheduler::form_jobs(
           // A group resumes whole or not at all; its runs outside --only
           // come along rather than lose the group's progress.
           runs_to_train_ += unasked;
+          outcome_.brought_along += unasked;
           say(
               fmt::format("{} resumes with all {} runs of its stacked group, {} of them not "
                           "asked for",
                           group, keys.size(), unasked));
         }
         log_->info("{} resumes as the group it was: {} runs", group, keys.size());
+        ++resumed_groups;
+        resumed_runs += static_cast<int>(job.runs.size() - job.finished_before.size());
         jobs.push_back(std::make_shared<const Job>(std::move(job)));
         continue;
+      }
+      // The group cannot be formed again (the sweep file no longer lists all
+      // of its runs): its progress is lost, which the user must hear of.
+      if (unusable.insert(group).second) {
+        given_up_groups_.insert(group);
+        say(fmt::format(
+            "{}'s checkpoint cannot be used: the sweep file no longer lists all {} of its runs, "
+            "and a stacked group resumes only whole; its unfinished runs train from step 0",
+            group, keys.size()));
       }
     }
     if (std::filesystem::exists(checkpoint_path(options_.db_path, run->run_key))) {
@@ -409,6 +440,32 @@ std::vector<std::shared_ptr<const Job>> Scheduler::form_jobs(
                     stacked_runs, groups, groups == 1 ? "" : "s"));
   }
   return jobs;
+}
+
+// A stacked group's checkpoint outlives its use when the group process was
+// killed after its last run finished, or when its runs were trained
+// another way (--no-vectorise): removes those of groups whose runs are all
+// finished.
+void Scheduler::remove_finished_group_checkpoints() {
+  std::map<std::string, bool> group_finished;
+  // Groups given up this time: their runs were claimed again otherwise.
+  for (const auto& group : given_up_groups_) group_finished[group] = true;
+  for (const auto& summary : store_->run_summaries()) {
+    if (summary.stack_group.empty()) continue;
+    const bool finished =
+        summary.status == store::RunStatus::kDone || summary.status == store::RunStatus::kDiverged;
+    auto [it, added] = group_finished.try_emplace(summary.stack_group, finished);
+    if (!added || given_up_groups_.count(summary.stack_group) > 0) {
+      it->second = it->second && finished;
+    }
+  }
+  for (const auto& [group, finished] : group_finished) {
+    if (!finished) continue;
+    std::error_code ignored;
+    const auto checkpoint = checkpoint_path(options_.db_path, group);
+    std::filesystem::remove(checkpoint, ignored);
+    std::filesystem::remove(checkpoint.string() + ".partial", ignored);
+  }
 }
 
 SweepOutcome Scheduler::run() {
@@ -463,6 +520,7 @@ SweepOutcome Scheduler::run() {
     }
   }
   runs_to_train_ = static_cast<int>(to_train.size());
+  remove_finished_group_checkpoints();
   log_->info(
       "sweep '{}' from {}: {} runs, {} already finished, {} to train; {} at a time, {} "
       "thread(s) each, up to {} retr{} per run{}",
@@ -553,6 +611,7 @@ SweepOutcome Scheduler::run() {
     }
   }
   progress_->finish();
+  remove_finished_group_checkpoints();
   log_->info(
       "sweep '{}': {} done, {} diverged, {} failed, {} interrupted, {} already finished, "
       "{} resumed from checkpoints, {} retries",

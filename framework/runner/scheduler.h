@@ -56,6 +56,9 @@ struct SweepOutcome {
   int interrupted = 0;
   int resumed = 0;  // runs continued from a checkpoint
   int retried = 0;  // attempts beyond the first
+  // Runs outside --only trained because a stacked group they belong to
+  // resumed whole.
+  int brought_along = 0;
 };
 
 // Throws store::StoreError when the database cannot be opened or written.

@@ -118,6 +118,42 @@ TEST(CliStacked, AKilledGroupResumesAsTheSameGroupBitForBit) {
   }
 }
 
+// A group's checkpoint that cannot be used is never dropped silently.
+TEST(CliStacked, NoVectoriseAfterAnInterruptedGroupSaysItsCheckpointGoesUnused) {
+  TempDir dir;
+  std::string sweep = kStackSweep;
+  sweep.replace(sweep.find("steps: 400"), 10, "steps: 3000");
+  write_file(dir / "s.yaml", sweep);
+  Process p({"run", "s.yaml", "--db", "g.db", "--checkpoint-seconds", "0.2"}, dir.path());
+  for (int i = 0; i < 3000 && !p.finished(); ++i) {
+    if (fs::exists(dir / "g.db") &&
+        query_one(dir / "g.db", "SELECT count(*) FROM sqlite_master WHERE name = 'runs'") == "1" &&
+        query_one(dir / "g.db", "SELECT count(*) FROM steps WHERE step > 300") != "0") {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_FALSE(p.finished());
+  p.signal(SIGINT);
+  ASSERT_EQ(p.wait().exit_code, 130);
+  const std::string group = query_one(dir / "g.db", "SELECT DISTINCT stack_group FROM runs");
+  ASSERT_TRUE(fs::exists(dir / "g.runs" / group / "checkpoint.pt"));
+
+  const CommandResult alone =
+      run_gansweep({"run", "s.yaml", "--db", "g.db", "--no-vectorise"}, dir.path());
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  EXPECT_NE(alone.err.find(group + " was trained stacked and has a checkpoint, which "
+                                   "--no-vectorise cannot use"),
+            std::string::npos)
+      << alone.err;
+  EXPECT_EQ(query_one(dir / "g.db",
+                      "SELECT count(*) FROM runs WHERE status = 'done' AND execution = "
+                      "'separate' AND steps_done = 3000"),
+            "8");
+  // Its runs are all finished now, so the unused checkpoint is gone.
+  EXPECT_FALSE(fs::exists(dir / "g.runs" / group / "checkpoint.pt"));
+}
+
 TEST(CliStacked, ARunThatDivergesInAGroupEndsAloneAsDiverged) {
   TempDir dir;
   write_file(dir / "d.yaml",
@@ -173,7 +209,9 @@ TEST(CliStacked, TrainRunRefusesRunsThatCannotShareAModel) {
       {"train-run", "m.yaml", "--db", "m.db", "--run", run_keys[0], "--run", run_keys[1]},
       dir.path());
   EXPECT_EQ(refused.exit_code, 2);
-  EXPECT_NE(refused.err.find("cannot train as one stacked model"), std::string::npos)
+  EXPECT_NE(refused.err.find("cannot train as one stacked model: they differ in mlp (16x2 "
+                             "against 32x2)"),
+            std::string::npos)
       << refused.err;
   EXPECT_FALSE(fs::exists(dir / "m.db"));
 }
