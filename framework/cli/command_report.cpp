@@ -1,6 +1,8 @@
 // `gansweep report DB [DB...] -o FILE.html`: the comparison report, one
 // self-contained page that opens offline.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -72,12 +74,18 @@ void add_report_command(CLI::App& app, int& exit_code) {
     const std::string partial = *output + ".partial";
     {
       std::ofstream out(partial, std::ios::binary);
+      const int open_error = errno;
       out << page;
-      if (!out) throw std::runtime_error(fmt::format("{}: cannot write the report", *output));
+      if (!out) {
+        throw std::runtime_error(
+            fmt::format("{}: cannot write the report: {}", *output, std::strerror(open_error)));
+      }
     }
     if (std::rename(partial.c_str(), output->c_str()) != 0) {
+      const int rename_error = errno;
       std::remove(partial.c_str());
-      throw std::runtime_error(fmt::format("{}: cannot write the report there", *output));
+      throw std::runtime_error(fmt::format("{}: cannot write the report there: {}", *output,
+                                           std::strerror(rename_error)));
     }
     fmt::print("{} ({:.1f} kB)\n", *output, static_cast<double>(page.size()) / 1e3);
     exit_code = kExitOk;

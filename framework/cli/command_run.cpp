@@ -219,7 +219,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
     std::vector<std::string> overrides = options.slot_devices;
     std::sort(overrides.begin(), overrides.end());
     overrides.erase(std::unique(overrides.begin(), overrides.end()), overrides.end());
-    preflight(plan, options.db_path, overrides);
+    preflight(plan, options.db_path, overrides,
+              args->device_option->count() > 0 ? "--device" : "--devices");
 
     options.classifier_dir = args->classifier_dir.empty()
                                  ? default_classifier_dir(options.db_path)

@@ -50,7 +50,8 @@ void check_output_paths(const std::filesystem::path& db) {
 }  // namespace
 
 void preflight(const SweepPlan& plan, const std::filesystem::path& db_path,
-               const std::vector<std::string>& device_overrides) {
+               const std::vector<std::string>& device_overrides,
+               const std::string& override_option) {
   check_output_paths(db_path);
   std::set<std::string> devices(device_overrides.begin(), device_overrides.end());
   std::set<std::string> image_folders;
@@ -64,7 +65,9 @@ void preflight(const SweepPlan& plan, const std::filesystem::path& db_path,
     try {
       resolve_device(device);
     } catch (const DeviceError& e) {
-      if (!device_overrides.empty()) throw DeviceError("--devices: " + std::string(e.what()));
+      if (!device_overrides.empty()) {
+        throw DeviceError(override_option + ": " + std::string(e.what()));
+      }
       throw ConfigError(plan.definition.file, position_in_file(plan, "train.device"),
                         "train.device", e.what());
     }

@@ -21,9 +21,11 @@ class OutputPathError : public std::runtime_error {
 
 // Throws ConfigError (located in the sweep file) for missing or corrupt
 // data, a device that is not there or a batch larger than the data set;
-// DeviceError for a device of `device_overrides` (from --device or
-// --devices, which replace train.device) that is not there; OutputPathError.
+// DeviceError for a device of `device_overrides` (from the option named
+// `override_option`, --device or --devices, which replace train.device)
+// that is not there; OutputPathError.
 void preflight(const SweepPlan& plan, const std::filesystem::path& db_path,
-               const std::vector<std::string>& device_overrides);
+               const std::vector<std::string>& device_overrides,
+               const std::string& override_option = "--devices");
 
 }  // namespace gansweep

@@ -93,7 +93,13 @@ TEST(CliBadInput, CudaAskedForButAbsent) {
   const CommandResult o =
       run_gansweep({"run", "cpu.yaml", "--db", "out.db", "--device", "cuda:1"}, dir.path());
   EXPECT_EQ(o.exit_code, 2);
+  // The message names the option the user typed.
+  EXPECT_EQ(o.err.rfind("gansweep: error: --device: device 'cuda:1'", 0), 0u) << o.err;
   EXPECT_FALSE(fs::exists(dir / "out.db"));
+  const CommandResult many =
+      run_gansweep({"run", "cpu.yaml", "--db", "out.db", "--devices", "cpu,cuda:1"}, dir.path());
+  EXPECT_EQ(many.exit_code, 2);
+  EXPECT_EQ(many.err.rfind("gansweep: error: --devices: device 'cuda:1'", 0), 0u) << many.err;
 }
 
 TEST(CliBadInput, ADatabaseThatIsNotGansweepsIsLeftUntouched) {
