@@ -61,6 +61,22 @@ store::RunEnvironment run_environment(const WorkerOptions& options, const std::s
   return env;
 }
 
+// How a worker asks a trainer to run: on `device`, stopping and reporting
+// as the options say, checkpointing at `checkpoint`, scoring images.
+TrainOptions train_options_for(const Experiment& experiment, const torch::Device& device,
+                               const std::filesystem::path& checkpoint,
+                               const WorkerOptions& options,
+                               const std::shared_ptr<spdlog::logger>& log) {
+  TrainOptions train_options;
+  train_options.device = device;
+  train_options.stop_requested = options.stop_requested;
+  train_options.on_step = options.on_step;
+  train_options.checkpoint_path = checkpoint;
+  train_options.checkpoint_seconds = options.checkpoint_seconds;
+  train_options.image_quality = image_quality_for(experiment, options, log);
+  return train_options;
+}
+
 }  // namespace
 
 WorkerResult train_run_in_process(const SweepPlan& plan, const PlannedRun& run,
@@ -113,13 +129,8 @@ WorkerResult train_run_in_process(const SweepPlan& plan, const PlannedRun& run,
       return result;
     }
 
-    TrainOptions train_options;
-    train_options.device = device;
-    train_options.stop_requested = options.stop_requested;
-    train_options.on_step = options.on_step;
-    train_options.checkpoint_path = checkpoint;
-    train_options.checkpoint_seconds = options.checkpoint_seconds;
-    train_options.image_quality = image_quality_for(experiment, options, log);
+    const TrainOptions train_options =
+        train_options_for(experiment, device, checkpoint, options, log);
     auto trainer = std::make_unique<Trainer>(experiment, train_options);
     if (result.claim == store::StartOutcome::kResumed) {
       try {
@@ -268,13 +279,8 @@ std::vector<WorkerResult> train_stacked_group_in_process(const SweepPlan& plan,
   try {
     const torch::Device device = resolve_device(experiments.front().device);
     env.device = device_name(device);
-    TrainOptions train_options;
-    train_options.device = device;
-    train_options.stop_requested = options.stop_requested;
-    train_options.on_step = options.on_step;
-    train_options.checkpoint_path = checkpoint;
-    train_options.checkpoint_seconds = options.checkpoint_seconds;
-    train_options.image_quality = image_quality_for(experiments.front(), options, log);
+    const TrainOptions train_options =
+        train_options_for(experiments.front(), device, checkpoint, options, log);
 
     auto trainer = std::make_unique<StackedTrainer>(experiments, train_options);
     bool resumed = false;

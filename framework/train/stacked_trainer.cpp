@@ -151,6 +151,17 @@ StackedTrainer::StackedTrainer(std::vector<Experiment> runs, TrainOptions option
                         torch::TensorOptions(torch::kFloat).device(options_.device));
   mix_ = torch::zeros({count, first.batch},
                       torch::TensorOptions(torch::kFloat).device(options_.device));
+  // Which runs have which loss, made once rather than at every update.
+  std::map<LossKind, std::vector<bool>> by_loss;
+  for (std::int64_t r = 0; r < count; ++r) {
+    by_loss.try_emplace(runs_[r].loss, runs_.size(), false).first->second[r] = true;
+  }
+  for (const auto& [kind, members] : by_loss) {
+    torch::Tensor mask = torch::zeros({count}, torch::kBool);
+    for (std::int64_t r = 0; r < count; ++r) mask[r] = static_cast<bool>(members[r]);
+    loss_masks_.emplace_back(kind, mask.to(options_.device));
+  }
+  zero_ = torch::zeros({}, torch::TensorOptions(torch::kFloat).device(options_.device));
   for (std::int64_t r = 0; r < count; ++r) {
     real_rows_.push_back(real_[r]);
     noise_rows_.push_back(noise_[r]);
@@ -197,18 +208,10 @@ torch::Tensor StackedTrainer::loss_per_run(
     const std::function<torch::Tensor(LossKind)>& loss_of_kind) const {
   // Runs of one loss (the usual group) take one call; a mixed group one per
   // loss, each over all runs, keeping the runs of that loss.
-  std::map<LossKind, std::vector<std::int64_t>> by_loss;
-  for (std::size_t r = 0; r < runs_.size(); ++r) {
-    by_loss[runs_[r].loss].push_back(static_cast<std::int64_t>(r));
-  }
-  if (by_loss.size() == 1) return loss_of_kind(by_loss.begin()->first);
+  if (loss_masks_.size() == 1) return loss_of_kind(loss_masks_.front().first);
   torch::Tensor total;
-  for (const auto& [kind, members] : by_loss) {
-    std::vector<float> mask(runs_.size(), 0.0f);
-    for (const auto r : members) mask[r] = 1.0f;
-    const torch::Tensor selected =
-        torch::where(torch::tensor(mask).to(options_.device).to(torch::kBool), loss_of_kind(kind),
-                     torch::zeros({}, torch::TensorOptions().device(options_.device)));
+  for (const auto& [kind, mask] : loss_masks_) {
+    const torch::Tensor selected = torch::where(mask, loss_of_kind(kind), zero_);
     total = total.defined() ? total + selected : selected;
   }
   return total;

@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include <torch/torch.h>
@@ -115,6 +116,10 @@ class StackedTrainer {
   std::vector<torch::Tensor> real_rows_;
   std::vector<torch::Tensor> noise_rows_;
   std::vector<torch::Tensor> mix_rows_;
+  // Per loss of the group, the runs that have it, (R) bool; one entry for
+  // the usual group of one loss.
+  std::vector<std::pair<LossKind, torch::Tensor>> loss_masks_;
+  torch::Tensor zero_;          // a scalar 0 on the device, for masking
   std::vector<bool> training_;  // runs still training
   std::vector<TrainResult> results_;
   std::int64_t steps_done_ = 0;
