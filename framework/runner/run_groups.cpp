@@ -13,11 +13,11 @@ std::optional<std::string> stacking_signature(const Experiment& e) {
   // Phases (a frozen generator, a fresh discriminator) are not stacked.
   if (!e.phases.empty()) return std::nullopt;
   return fmt::format(
-      "data={}:{} mlp={}x{} z={} steps={} batch={} g_steps={} betas={}/{} device={} "
+      "data={}:{} mlp={}x{} z={} steps={} batch={} g_steps={} device={} "
       "log={}/{}/{} eval_samples={} samples={} gradient_penalty={}",
       name_of(e.data_kind), e.data_path, e.hidden, e.depth, e.z_dim, e.steps, e.batch, e.g_steps,
-      e.beta1, e.beta2, e.device, e.log_every, e.eval_every, e.layer_every, e.eval_samples,
-      e.sample_count, e.loss == LossKind::kWassersteinGp);
+      e.device, e.log_every, e.eval_every, e.layer_every, e.eval_samples, e.sample_count,
+      e.loss == LossKind::kWassersteinGp);
 }
 
 std::string stacking_problem(const Experiment& a, const Experiment& b) {

@@ -13,8 +13,9 @@
 namespace gansweep {
 
 // What runs must share to be stacked: the data, the model's shape, the batch,
-// the length, g_steps, Adam's betas, the device and what is recorded when.
-// They may differ in seed, learning rates, loss and d_steps (and lambda).
+// the length, g_steps, the device and what is recorded when. They may
+// differ in seed, learning rates, Adam's betas, loss and d_steps (and
+// lambda).
 // Runs of wasserstein_gp stack only with each other (the penalty's second
 // backward pass would be wasted on the others). Nothing when the run cannot
 // be stacked at all: only MLPs can; a DCGAN's convolutions and batch norm

@@ -6,25 +6,23 @@
 namespace gansweep {
 
 StackedAdam::StackedAdam(torch::Tensor parameters, torch::Tensor gradients,
-                         std::vector<double> learning_rates, double beta1, double beta2, double eps)
+                         std::vector<AdamSettings> settings, double eps)
     : parameters_(std::move(parameters)),
       gradients_(std::move(gradients)),
-      learning_rates_(std::move(learning_rates)),
-      beta1_(beta1),
-      beta2_(beta2),
+      settings_(std::move(settings)),
       eps_(eps),
       exp_avg_(torch::zeros_like(parameters_)),
       exp_avg_sq_(torch::zeros_like(parameters_)),
-      steps_(learning_rates_.size(), 0) {
+      steps_(settings_.size(), 0) {
   if (parameters_.dim() != 2 || gradients_.sizes() != parameters_.sizes() ||
       !parameters_.is_contiguous() || !gradients_.is_contiguous() ||
-      static_cast<std::int64_t>(learning_rates_.size()) != parameters_.size(0)) {
+      static_cast<std::int64_t>(settings_.size()) != parameters_.size(0)) {
     throw std::invalid_argument("StackedAdam: parameters, gradients and rates do not match");
   }
 }
 
 torch::Tensor StackedAdam::step(const std::vector<bool>& active) {
-  const auto runs = static_cast<std::int64_t>(learning_rates_.size());
+  const auto runs = static_cast<std::int64_t>(settings_.size());
   // Per-run coefficients: LibTorch's Adam turns its double scalars into
   // float for a float tensor, and so do these. An inactive run gets the
   // coefficients of "no change": m * 1 + g * 0, p + (m * 0) / d.
@@ -32,15 +30,16 @@ torch::Tensor StackedAdam::step(const std::vector<bool>& active) {
   for (std::int64_t r = 0; r < runs; ++r) {
     if (!active[r]) continue;  // the defaults change nothing
     const auto step = static_cast<double>(++steps_[r]);
-    const double correction1 = 1 - std::pow(beta1_, step);
-    const double correction2 = 1 - std::pow(beta2_, step);
+    const AdamSettings& s = settings_[r];
+    const double correction1 = 1 - std::pow(s.beta1, step);
+    const double correction2 = 1 - std::pow(s.beta2, step);
     auto& c = coefficients[r];
-    c.decay1 = static_cast<float>(beta1_);
-    c.weight1 = static_cast<float>(1 - beta1_);
-    c.decay2 = static_cast<float>(beta2_);
-    c.weight2 = static_cast<float>(1 - beta2_);
+    c.decay1 = static_cast<float>(s.beta1);
+    c.weight1 = static_cast<float>(1 - s.beta1);
+    c.decay2 = static_cast<float>(s.beta2);
+    c.weight2 = static_cast<float>(1 - s.beta2);
     c.correction2 = static_cast<float>(std::sqrt(correction2));
-    c.step = static_cast<float>(-(learning_rates_[r] / correction1));
+    c.step = static_cast<float>(-(s.lr / correction1));
   }
   torch::NoGradGuard no_grad;
   if (parameters_.device().is_cpu()) {

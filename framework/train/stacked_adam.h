@@ -1,5 +1,6 @@
 // Adam for R stacked runs whose parameters are the rows of one (R, T)
-// buffer: each run has its own learning rate and its own step count, and the
+// buffer: each run has its own learning rate, betas and step count (a
+// random search draws beta1 per run), and the
 // update of all runs is one pass over the buffers on the CPU (adam_rows.h)
 // or ten element-wise operations on the whole buffer elsewhere, whatever the
 // number of layers.
@@ -18,12 +19,19 @@
 
 namespace gansweep {
 
+// One run's Adam hyperparameters.
+struct AdamSettings {
+  double lr = 0;
+  double beta1 = 0;
+  double beta2 = 0;
+};
+
 class StackedAdam {
  public:
-  // parameters and gradients are (R, T) on one device; learning_rates has R
+  // parameters and gradients are (R, T) on one device; settings has R
   // entries.
-  StackedAdam(torch::Tensor parameters, torch::Tensor gradients, std::vector<double> learning_rates,
-              double beta1, double beta2, double eps = 1e-8);
+  StackedAdam(torch::Tensor parameters, torch::Tensor gradients, std::vector<AdamSettings> settings,
+              double eps = 1e-8);
 
   // One update of the runs with active[r]; the others keep their
   // parameters, moments and step counts exactly (their gradients must be
@@ -46,9 +54,7 @@ class StackedAdam {
  private:
   torch::Tensor parameters_;
   torch::Tensor gradients_;
-  std::vector<double> learning_rates_;
-  double beta1_;
-  double beta2_;
+  std::vector<AdamSettings> settings_;
   double eps_;
   torch::Tensor exp_avg_;
   torch::Tensor exp_avg_sq_;

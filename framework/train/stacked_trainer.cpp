@@ -107,8 +107,8 @@ StackedTrainer::StackedTrainer(std::vector<Experiment> runs, TrainOptions option
 
   std::vector<NetworkPtr> generators;
   std::vector<NetworkPtr> discriminators;
-  std::vector<double> lr_g;
-  std::vector<double> lr_d;
+  std::vector<AdamSettings> adam_g;
+  std::vector<AdamSettings> adam_d;
   std::vector<float> lambdas;
   std::vector<torch::Tensor> eval_noise;
   const std::int64_t eval_count =
@@ -127,8 +127,8 @@ StackedTrainer::StackedTrainer(std::vector<Experiment> runs, TrainOptions option
     GanPair pair = build_models(e, torch::kCPU);
     generators.push_back(pair.generator);
     discriminators.push_back(pair.discriminator);
-    lr_g.push_back(e.lr_g);
-    lr_d.push_back(e.lr_d);
+    adam_g.push_back({e.lr_g, e.beta1, e.beta2});
+    adam_d.push_back({e.lr_d, e.beta1, e.beta2});
     lambdas.push_back(static_cast<float>(e.gp_lambda));
     at::Generator eval_stream = stream(e.seed, streams::kEvalNoise);
     eval_noise.push_back(torch::randn({eval_count, e.z_dim}, eval_stream));
@@ -136,10 +136,10 @@ StackedTrainer::StackedTrainer(std::vector<Experiment> runs, TrainOptions option
   generator_ = std::make_unique<StackedMlp>(generators, generator_shape(first), options_.device);
   discriminator_ =
       std::make_unique<StackedMlp>(discriminators, discriminator_shape(first), options_.device);
-  optimizer_g_ = std::make_unique<StackedAdam>(generator_->parameters(), generator_->gradients(),
-                                               lr_g, first.beta1, first.beta2);
-  optimizer_d_ = std::make_unique<StackedAdam>(
-      discriminator_->parameters(), discriminator_->gradients(), lr_d, first.beta1, first.beta2);
+  optimizer_g_ =
+      std::make_unique<StackedAdam>(generator_->parameters(), generator_->gradients(), adam_g);
+  optimizer_d_ = std::make_unique<StackedAdam>(discriminator_->parameters(),
+                                               discriminator_->gradients(), adam_d);
   penalty_ = first.loss == LossKind::kWassersteinGp;
   penalty_weight_ = torch::tensor(lambdas, torch::kFloat).to(options_.device);
   eval_noise_ = torch::stack(eval_noise).to(options_.device);

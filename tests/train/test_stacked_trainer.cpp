@@ -27,8 +27,8 @@ std::vector<Experiment> plan(const std::string& yaml) {
   return runs;
 }
 
-// Ring8, hidden 32: eight runs that differ in loss, learning rate, D steps
-// and seed.
+// Ring8, hidden 32: eight runs that differ in loss, learning rate and Adam's
+// beta1 (as a random search draws them), D steps and seed.
 std::vector<Experiment> mixed_ring8_runs(std::int64_t steps) {
   return plan(
       "data: {kind: ring8}\n"
@@ -39,7 +39,9 @@ std::vector<Experiment> mixed_ring8_runs(std::int64_t steps) {
       "log: {every: 1, eval_every: 20, layer_every: 10, eval_samples: 200, sample_count: 4}\n"
       "sweep:\n"
       "  train.loss: [minimax, non_saturating]\n"
-      "  train.lr: [1e-3, 3e-4]\n"
+      "  zip:\n"
+      "    train.lr: [1e-3, 3e-4]\n"
+      "    train.beta1: [0.5, 0.0]\n"
       "  train.d_steps: [1, 3]\n"
       "  train.seed: [0]\n");
 }
