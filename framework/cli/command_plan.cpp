@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/table.h"
+#include "config/rerun_plan.h"
 #include "config/sweep_plan.h"
 
 namespace gansweep::cli {
@@ -48,6 +50,18 @@ void add_plan_command(CLI::App& app, int& exit_code) {
     fmt::print("sweep '{}': {} run{}, {} {}{}, {} training step{} in all\n", plan.definition.name,
                plan.runs.size(), plan.runs.size() == 1 ? "" : "s", axes,
                axes == 1 ? "axis" : "axes", search_text, steps, steps == 1 ? "" : "s");
+    if (const auto& rerun = plan.definition.rerun_best) {
+      std::set<LossKind> losses;
+      for (const auto& run : plan.runs) losses.insert(run.experiment.loss);
+      const auto seeds = rerun_seeds(plan);
+      const auto most = losses.size() * static_cast<std::size_t>(rerun->top) * seeds.size();
+      fmt::print(
+          "then rerun_best: the best {} setting{} of each of the {} loss{} by mean {} over "
+          "{}, each rerun with seeds {} to {}: up to {} more run{}, trained once these finish\n",
+          rerun->top, rerun->top == 1 ? "" : "s", losses.size(), losses.size() == 1 ? "" : "es",
+          rerun->metric, step_window_text(rerun->window), seeds.front(), seeds.back(), most,
+          most == 1 ? "" : "s");
+    }
     if (plan.duplicates_dropped > 0) {
       fmt::print("{} combination{} resolved to a run already listed and {} kept once\n",
                  plan.duplicates_dropped, plan.duplicates_dropped == 1 ? "" : "s",

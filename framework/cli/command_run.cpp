@@ -17,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "cli/option_checks.h"
+#include "cli/rerun_stage.h"
 #include "cli/run_selection.h"
 #include "config/choices.h"
 #include "config/sweep_plan.h"
@@ -244,26 +245,42 @@ void add_run_command(CLI::App& app, int& exit_code) {
     options.stop_requested = &g_stop_requested;
     install_signal_handlers();
 
-    const SweepOutcome outcome = schedule_sweep(plan, options);
-    const int considered =
-        (options.only.empty() ? outcome.planned : static_cast<int>(options.only.size())) +
-        outcome.brought_along;
-    const int not_started = considered - outcome.skipped - outcome.done - outcome.diverged -
-                            outcome.failed - outcome.interrupted;
-    fmt::print(
-        stderr,
-        "gansweep: {} run{}: {} done, {} diverged, {} failed, {} interrupted, {} "
-        "already finished{}{}\n",
-        considered, considered == 1 ? "" : "s", outcome.done, outcome.diverged, outcome.failed,
-        outcome.interrupted, outcome.skipped,
-        outcome.resumed > 0 ? fmt::format(", {} resumed from checkpoints", outcome.resumed) : "",
-        not_started > 0 ? fmt::format(", {} not started", not_started) : "");
-    fmt::print("{}\n", options.db_path.string());
-    if (outcome.interrupted > 0 || g_stop_requested.load()) {
-      exit_code = kExitInterrupted;
-    } else {
-      exit_code = outcome.failed > 0 ? kExitFailure : kExitOk;
+    // Prints the outcome of one stage and returns its exit code.
+    const auto finish_stage = [&](const SweepPlan& stage, const SchedulerOptions& stage_options) {
+      const SweepOutcome outcome = schedule_sweep(stage, stage_options);
+      const int considered =
+          (stage_options.only.empty() ? outcome.planned
+                                      : static_cast<int>(stage_options.only.size())) +
+          outcome.brought_along;
+      const int not_started = considered - outcome.skipped - outcome.done - outcome.diverged -
+                              outcome.failed - outcome.interrupted;
+      fmt::print(
+          stderr,
+          "gansweep: {} run{}: {} done, {} diverged, {} failed, {} interrupted, {} "
+          "already finished{}{}\n",
+          considered, considered == 1 ? "" : "s", outcome.done, outcome.diverged, outcome.failed,
+          outcome.interrupted, outcome.skipped,
+          outcome.resumed > 0 ? fmt::format(", {} resumed from checkpoints", outcome.resumed) : "",
+          not_started > 0 ? fmt::format(", {} not started", not_started) : "");
+      if (outcome.interrupted > 0 || g_stop_requested.load()) return kExitInterrupted;
+      return outcome.failed > 0 ? kExitFailure : kExitOk;
+    };
+    exit_code = finish_stage(plan, options);
+
+    // rerun_best: once every run of the sweep has finished, its best
+    // settings per loss are rerun with fresh seeds, as a sweep of their own
+    // in the same database; rerunning the command resumes either stage.
+    if (plan.definition.rerun_best && exit_code == kExitOk) {
+      if (!options.only.empty()) {
+        fmt::print(stderr,
+                   "gansweep: rerun_best: --only trains runs of the sweep alone; run the file "
+                   "without --only to rerun its best settings\n");
+      } else if (const auto reruns = plan_rerun_stage(options.db_path, plan, stderr)) {
+        exit_code = finish_stage(*reruns, options);
+        if (exit_code == kExitOk) print_study_table(options.db_path, plan, stderr);
+      }
     }
+    fmt::print("{}\n", options.db_path.string());
   });
 }
 

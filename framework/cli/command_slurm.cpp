@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/rerun_stage.h"
 #include "config/choices.h"
 #include "config/sweep_plan.h"
 #include "runner/preflight.h"
@@ -177,7 +178,7 @@ void add_slurm_command(CLI::App& app, int& exit_code) {
   command->add_flag("--submit", args->submit, "Submit the script with sbatch");
 
   command->callback([&exit_code, args] {
-    const SweepPlan plan = plan_sweep(load_sweep_file(args->file));
+    SweepPlan plan = plan_sweep(load_sweep_file(args->file));
     const bool db_given = args->db_option->count() > 0;
     if (db_given && args->db.empty()) {
       throw CLI::ValidationError("--db", "the database path is empty");
@@ -196,7 +197,15 @@ void add_slurm_command(CLI::App& app, int& exit_code) {
     const fs::path shards = shards_directory(db);
 
     int in_shards = 0;
-    const std::set<std::string> finished = finished_runs(plan, db, shards, in_shards);
+    std::set<std::string> finished = finished_runs(plan, db, shards, in_shards);
+    // rerun_best: once the sweep's runs are finished and merged, the next
+    // array trains the reruns of its best settings.
+    if (plan.definition.rerun_best && finished.size() == plan.runs.size() && in_shards == 0) {
+      if (auto reruns = plan_rerun_stage(db, plan, stderr)) {
+        plan = std::move(*reruns);
+        finished = finished_runs(plan, db, shards, in_shards);
+      }
+    }
     std::vector<std::string> keys;
     for (const PlannedRun& run : plan.runs) {
       if (finished.count(run.run_key) == 0) keys.push_back(run.run_key);

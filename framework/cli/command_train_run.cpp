@@ -21,6 +21,7 @@
 
 #include "cli/commands.h"
 #include "cli/option_checks.h"
+#include "cli/rerun_stage.h"
 #include "cli/run_selection.h"
 #include "config/choices.h"
 #include "config/sweep_plan.h"
@@ -41,6 +42,7 @@ extern "C" void on_train_run_signal(int) {
 struct TrainRunArguments {
   std::string file;
   std::string db;
+  std::string chosen_from;
   std::vector<std::string> runs;
   int threads = 1;
   std::string device;
@@ -78,6 +80,10 @@ void add_train_run_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<TrainRunArguments>();
   command->add_option("FILE", args->file, "Sweep file (YAML)")->required();
   command->add_option("--db", args->db, "Result database")->required();
+  command->add_option("--chosen-from", args->chosen_from,
+                      "Database whose finished runs choose the reruns of rerun_best: (default: "
+                      "--db; a Slurm task writes a shard of its own but is chosen from the "
+                      "sweep's database)");
   command
       ->add_option("--run", args->runs,
                    "Run key (or a unique prefix); several train together as one stacked model")
@@ -110,7 +116,16 @@ void add_train_run_command(CLI::App& app, int& exit_code) {
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
     if (args->db.empty()) throw CLI::ValidationError("--db", "the database path is empty");
-    const SweepPlan plan = plan_sweep(load_sweep_file(args->file));
+    SweepPlan plan = plan_sweep(load_sweep_file(args->file));
+    // The reruns of rerun_best: exist once the sweep's runs have finished;
+    // their keys are looked up among them when they are not the sweep's.
+    if (plan.definition.rerun_best && !args->runs.empty() &&
+        std::none_of(plan.runs.begin(), plan.runs.end(), [&](const PlannedRun& r) {
+          return r.run_key.compare(0, args->runs.front().size(), args->runs.front()) == 0;
+        })) {
+      const std::string& chosen_from = args->chosen_from.empty() ? args->db : args->chosen_from;
+      if (auto reruns = plan_rerun_stage(chosen_from, plan, nullptr)) plan = std::move(*reruns);
+    }
     std::vector<std::string> keys = select_runs(plan, args->runs, "--run");
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());

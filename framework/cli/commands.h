@@ -27,5 +27,6 @@ void add_merge_command(CLI::App& app, int& exit_code);
 void add_slurm_command(CLI::App& app, int& exit_code);
 void add_check_quality_command(CLI::App& app, int& exit_code);
 void add_migrate_command(CLI::App& app, int& exit_code);
+void add_study_command(CLI::App& app, int& exit_code);
 
 }  // namespace gansweep::cli

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   cli::add_run_command(app, exit_code);
   cli::add_status_command(app, exit_code);
   cli::add_summary_command(app, exit_code);
+  cli::add_study_command(app, exit_code);
   cli::add_query_command(app, exit_code);
   cli::add_sql_command(app, exit_code);
   cli::add_report_command(app, exit_code);

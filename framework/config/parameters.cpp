@@ -212,8 +212,8 @@ std::vector<std::string> parameter_paths() {
 }
 
 const std::vector<std::string>& top_level_keys() {
-  static const std::vector<std::string> keys{"name", "data",  "model", "train",
-                                             "log",  "sweep", "search"};
+  static const std::vector<std::string> keys{"name", "data",  "model",  "train",
+                                             "log",  "sweep", "search", "rerun_best"};
   return keys;
 }
 

@@ -49,7 +49,7 @@ const ParamSpec* find_parameter(std::string_view path);
 std::vector<std::string> parameter_paths();
 
 // The sections of a sweep file: name, data, model, train, log, sweep,
-// search.
+// search, rerun_best.
 const std::vector<std::string>& top_level_keys();
 
 // Converts a YAML scalar to the key's type and checks its range. Numbers

@@ -38,6 +38,8 @@ class SweepParser {
       } else if (key == "search") {
         // "search:" with nothing under it draws nothing, like an empty sweep:.
         if (!value.IsNull()) sweep.search = parse_search_space(entry.first, value, file_);
+      } else if (key == "rerun_best") {
+        sweep.rerun_best = parse_rerun_best(entry.first, value, file_);
       } else if (key == "data" || key == "model" || key == "train" || key == "log") {
         parse_section(key, value, &sweep.base);
       } else {

@@ -15,6 +15,7 @@
 
 #include "config/config_error.h"
 #include "config/parameters.h"
+#include "config/rerun_best.h"
 #include "config/search_space.h"
 
 namespace gansweep {
@@ -43,6 +44,9 @@ struct SweepDefinition {
   std::vector<SweepAxis> axes;  // in file order; the last varies fastest
   // Random draws on top of the grid (search:), if the file has them.
   std::optional<SearchSpace> search;
+  // Rerun the best settings per loss with fresh seeds (rerun_best:), once
+  // the runs above have finished.
+  std::optional<RerunBest> rerun_best;
 };
 
 // Limits that keep a wrong file (a log, /dev/zero) from being read whole.

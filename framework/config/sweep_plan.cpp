@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "config/rerun_plan.h"
 #include "config/search_sampler.h"
 
 namespace gansweep {
@@ -116,6 +117,7 @@ SweepPlan plan_sweep(SweepDefinition definition) {
   }
   if (sampler) sampler->check_every_distribution_drawn();
   plan.definition = std::move(definition);
+  if (plan.definition.rerun_best) check_rerun_best(plan);
   return plan;
 }
 

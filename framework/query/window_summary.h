@@ -9,16 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "util/step_window.h"
+
 namespace gansweep::query {
 
-struct StepWindow {
-  std::int64_t begin = 0;  // first step included
-  std::int64_t end = 0;    // first step excluded (half-open, like a slice)
-};
-
-// "0:200" -> {0, 200}; ":200" and "100:" are accepted (open ends). Throws
-// std::invalid_argument with a message saying what was expected.
-StepWindow parse_step_window(const std::string& text);
+using gansweep::parse_step_window;
+using gansweep::StepWindow;
 
 struct GroupSummary {
   std::string group;  // the setting's value, as text

@@ -166,6 +166,7 @@ std::string slurm_array_script(const SlurmJob& job) {
   script += fmt::format("sweep_file={}\n", shell_quote(sweep_file));
   script += fmt::format("keys_file={}\n", shell_quote(keys_file));
   script += fmt::format("shards={}\n", shell_quote(shards_dir));
+  script += fmt::format("database={}\n", shell_quote(database));
   script += fmt::format("cd -- {}\n", shell_quote(work_dir));
   script +=
       "if [[ -z ${SLURM_ARRAY_TASK_ID:-} ]]; then\n"
@@ -192,7 +193,7 @@ std::string slurm_array_script(const SlurmJob& job) {
   // reach gansweep itself, which then writes its checkpoint.
   script += fmt::format(
       "exec \"$gansweep\" train-run \"$sweep_file\" --db \"$shards/$run_key.db\" \\\n"
-      "  --run \"$run_key\" --journal delete{}\n",
+      "  --chosen-from \"$database\" --run \"$run_key\" --journal delete{}\n",
       extra);
   return script;
 }

@@ -151,7 +151,8 @@ TEST_F(SlurmScriptTest, SbatchLinesAskForARequeueableThrottledArray) {
                           }));
   EXPECT_EQ(script.rfind("#!/bin/bash\n", 0), 0u);
   EXPECT_NE(script.find("exec \"$gansweep\" train-run \"$sweep_file\" --db "
-                        "\"$shards/$run_key.db\" \\\n  --run \"$run_key\" --journal delete "
+                        "\"$shards/$run_key.db\" \\\n  --chosen-from \"$database\" --run "
+                        "\"$run_key\" --journal delete "
                         "--threads 2\n"),
             std::string::npos);
   EXPECT_NE(script.find("#   gansweep merge '/home/u/exp/x.shards'/*.db -o '/home/u/exp/x.db'\n"),
@@ -205,6 +206,8 @@ TEST_F(SlurmScriptTest, BashRunsTheTaskWithTheExactArgumentsAndNothingElse) {
                                           (folder / "sweep.yaml").string(),
                                           "--db",
                                           shards + "/fedcba9876543210.db",
+                                          "--chosen-from",
+                                          job.database.string(),
                                           "--run",
                                           "fedcba9876543210",
                                           "--journal",

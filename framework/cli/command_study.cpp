@@ -1,0 +1,38 @@
+// `gansweep study FILE`: the outcome of a sweep file with rerun_best:: per
+// loss, the settings chosen from its runs and how their reruns with fresh
+// seeds scored. Reads the database only; `gansweep run FILE` trains both
+// stages.
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/rerun_stage.h"
+#include "config/sweep_plan.h"
+#include "runner/run_paths.h"
+
+namespace gansweep::cli {
+
+void add_study_command(CLI::App& app, int& exit_code) {
+  auto* command = app.add_subcommand(
+      "study", "Per loss, the best settings of a rerun_best: sweep and their reruns' spread");
+  auto file = std::make_shared<std::string>();
+  auto db = std::make_shared<std::string>();
+  command->add_option("FILE", *file, "Sweep file (YAML) with a rerun_best: section")->required();
+  command->add_option("--db", *db, "Result database (default: results/<sweep name>.db)");
+  command->callback([&exit_code, file, db] {
+    const SweepPlan plan = plan_sweep(load_sweep_file(*file));
+    if (!plan.definition.rerun_best) {
+      throw CLI::ValidationError(
+          "FILE", fmt::format("{} has no rerun_best: section; `gansweep summary` and `gansweep "
+                              "report` compare the runs of any sweep",
+                              *file));
+    }
+    const std::filesystem::path path =
+        db->empty() ? default_db_path(plan.definition.name) : std::filesystem::path(*db);
+    print_study_table(path, plan, stdout);
+    exit_code = kExitOk;
+  });
+}
+
+}  // namespace gansweep::cli
