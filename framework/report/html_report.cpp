@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "query/group_comparison.h"
 #include "query/run_table.h"
 #include "query/window_summary.h"
 #include "report/assets/uplot_assets.h"
@@ -233,11 +234,35 @@ nlohmann::json database_json(const std::filesystem::path& path, int max_points) 
     }
     table.push_back(cells);
   }
-  return {{"path", path.string()},
-          {"groups", groups},
-          {"charts", charts},
-          {"columns", columns},
-          {"runs", table}};
+  // Each group against the first over steps 0-199, paired by seed where
+  // the two groups' runs match up (the same seeds and every other setting:
+  // the same initial weights, data order and noise), which removes the
+  // seeds' own spread from the interval.
+  std::vector<std::string> by{"train.loss", "train.lr", "train.d_steps"};
+  by.insert(by.end(), other_settings.begin(), other_settings.end());
+  const auto comparison =
+      query::compare_groups(path, runs, by, {0, 200}, {"g_grad_norm", "dg_dlogit"}, 500);
+  const auto label = [&](std::size_t g) {
+    const auto& key = comparison.groups[g].key;
+    std::string name = fmt::format("{} lr={} d_steps={}", key[0], key[1], key[2]);
+    for (std::size_t i = 3; i < key.size(); ++i) name += fmt::format(" {}={}", by[i], key[i]);
+    return name;
+  };
+  nlohmann::json differences = nlohmann::json::array();
+  for (const auto& d : comparison.differences) {
+    differences.push_back(
+        {{"group", label(d.group)},
+         {"against", label(d.reference)},
+         {"metric", d.metric},
+         {"difference", number_or_null(d.difference)},
+         {"low", number_or_null(d.ci_low)},
+         {"high", number_or_null(d.ci_high)},
+         {"pairing", d.paired ? fmt::format("paired, {} pairs", d.pairs_or_runs)
+                              : fmt::format("unpaired, {} runs", d.pairs_or_runs)}});
+  }
+
+  return {{"path", path.string()}, {"groups", groups},   {"differences", differences},
+          {"charts", charts},      {"columns", columns}, {"runs", table}};
 }
 
 }  // namespace

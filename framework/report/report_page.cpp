@@ -423,6 +423,31 @@ function heatmaps(parent, db) {
     }
   }
 }
+function differencesTable(parent, db) {
+  if (db.differences.length === 0) return;
+  parent.appendChild(el("h3", {}, "Differences between groups, steps 0-199"));
+  parent.appendChild(el("p", {}, "Each group against the first: the difference of the " +
+    "groups' medians of their runs' medians, with a 95% bootstrap interval. Paired " +
+    "intervals resample pairs of runs that share their seed and every other setting (the " +
+    "same initial weights, data order and noise), which removes the seeds' own spread; " +
+    "unpaired ones resample the two groups' runs independently."));
+  const table = el("table", {class: "differences"});
+  const head = el("tr");
+  for (const c of ["group", "against", "metric", "difference", "95% interval", "pairing"]) {
+    head.appendChild(el("th", {}, c));
+  }
+  table.appendChild(head);
+  const shown = x => x === null ? "n/a" : String(x);
+  for (const d of db.differences) {
+    const tr = el("tr");
+    for (const c of [d.group, d.against, d.metric, shown(d.difference),
+                     `[${shown(d.low)}, ${shown(d.high)}]`, d.pairing]) {
+      tr.appendChild(el("td", {}, c));
+    }
+    table.appendChild(tr);
+  }
+  parent.appendChild(table);
+}
 function runsTable(parent, db) {
   const table = el("table", {class: "runs"});
   const head = el("tr");
@@ -476,6 +501,7 @@ for (const db of DATA.databases) {
   for (const chart of db.charts) curveChart(section, chart, db.groups);
   section.appendChild(el("h3", {}, "Outcome"));
   heatmaps(section, db);
+  differencesTable(section, db);
   section.appendChild(el("h3", {}, "What the generator produced (first run of each group, " +
                                    "last evaluation)"));
   const samples = el("div", {class: "samples"});

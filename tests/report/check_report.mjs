@@ -93,6 +93,7 @@ function inspectCharts() {
 
 let browser;
 let charts = [];
+let differences = { expected: 0, rows: 0, shown: 0 };
 try {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -144,6 +145,22 @@ try {
     problems.push(`${c.label} has no drawn canvas (${found})`);
   }
 
+  // A report whose data holds group differences shows them as rows a
+  // person can read, each saying whether its interval is paired by seed.
+  differences = await page.evaluate(() => {
+    const data = typeof DATA === 'undefined' ? { databases: [] } : DATA;
+    const expected = data.databases.reduce((n, db) => n + (db.differences || []).length, 0);
+    const rows = [...document.querySelectorAll('table.differences tr')].slice(1);
+    const shown = rows.filter((r) => /^(paired, \d+ pairs|unpaired, \d+ runs)$/.test(
+      (r.lastElementChild || {}).textContent || '')).length;
+    return { expected, rows: document.querySelectorAll('table.differences tr td:last-child').length,
+             shown };
+  });
+  if (differences.rows !== differences.expected || differences.shown !== differences.expected) {
+    problems.push(`differences: ${differences.expected} in the data, ${differences.rows} rows ` +
+                  `shown, ${differences.shown} saying their pairing`);
+  }
+
   if (screenshotArg) {
     await page.screenshot({ path: path.resolve(screenshotArg), fullPage: true });
   }
@@ -161,5 +178,5 @@ if (problems.length > 0) {
 const canvases = charts.reduce((n, c) => n + c.drawn, 0);
 console.log(
   `check_report: OK ${reportArg}: ${charts.length} charts checked, ${canvases} drawn canvases, ` +
-    `no errors, no network requests${screenshotArg ? `, screenshot ${screenshotArg}` : ''}`,
+    `${differences.shown} group differences shown, no errors, no network requests${screenshotArg ? `, screenshot ${screenshotArg}` : ''}`,
 );

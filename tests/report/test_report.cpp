@@ -136,6 +136,12 @@ TEST(Report, MarkdownDifferencesSayWhenRunsArePairedBySeed) {
                     "paired, 2 pairs |"),
             std::string::npos)
       << md;
+  // The HTML report carries the same difference, paired, for its table.
+  const std::string html = build_html_report(options);
+  EXPECT_NE(html.find(R"("against":"minimax lr=0.001 d_steps=1","difference":1.0,"group":)"
+                      R"("non_saturating lr=0.001 d_steps=1","high":1.0,"low":1.0,"metric":)"
+                      R"("g_grad_norm","pairing":"paired, 2 pairs")"),
+            std::string::npos);
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
 }
 
