@@ -217,6 +217,15 @@ const std::vector<std::string>& top_level_keys() {
   return keys;
 }
 
+ParamSpec whole_number_spec(std::string path, double min, double max) {
+  ParamSpec spec;
+  spec.path = std::move(path);
+  spec.type = ParamType::kInteger;
+  spec.min = min;
+  spec.max = max;
+  return spec;
+}
+
 std::string_view type_name(ParamType type) {
   switch (type) {
     case ParamType::kInteger:

@@ -72,6 +72,10 @@ std::string format_value(const ParamValue& value);
 // them).
 std::string value_to_json(const ParamValue& value);
 
+// A whole-number setting in [min, max] that is not a run setting (a search's
+// sample count, a rerun's seeds), for parse_parameter's checks and messages.
+ParamSpec whole_number_spec(std::string path, double min, double max);
+
 std::string_view type_name(ParamType type);
 
 }  // namespace gansweep

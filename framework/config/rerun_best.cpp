@@ -24,15 +24,6 @@ std::vector<std::string> metric_names() {
   return names;
 }
 
-ParamSpec whole_number_spec(std::string path, double min, double max) {
-  ParamSpec spec;
-  spec.path = std::move(path);
-  spec.type = ParamType::kInteger;
-  spec.min = min;
-  spec.max = max;
-  return spec;
-}
-
 }  // namespace
 
 const std::vector<OutcomeMetric>& outcome_metrics() {

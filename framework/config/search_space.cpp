@@ -27,15 +27,6 @@ const std::vector<std::string>& search_own_keys() {
   return keys;
 }
 
-ParamSpec whole_number_spec(std::string path, double min, double max) {
-  ParamSpec spec;
-  spec.path = std::move(path);
-  spec.type = ParamType::kInteger;
-  spec.min = min;
-  spec.max = max;
-  return spec;
-}
-
 class SearchParser {
  public:
   explicit SearchParser(const std::string& file) : file_(file) {}
