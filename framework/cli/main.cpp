@@ -23,7 +23,8 @@ int exit_code_for(const std::exception& error) {
                          dynamic_cast<const data::DataError*>(&error) != nullptr ||
                          dynamic_cast<const DeviceError*>(&error) != nullptr ||
                          dynamic_cast<const OutputPathError*>(&error) != nullptr ||
-                         dynamic_cast<const store::MergeInputError*>(&error) != nullptr;
+                         dynamic_cast<const store::MergeInputError*>(&error) != nullptr ||
+                         dynamic_cast<const store::NotAResultDatabase*>(&error) != nullptr;
   return bad_input ? kExitBadInput : kExitFailure;
 }
 

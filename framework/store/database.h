@@ -37,6 +37,14 @@ class StoreError : public std::runtime_error {
   std::string sqlite_message_;
 };
 
+// A path given as a result database that leads to none: no file to read,
+// a file that is not SQLite, or another program's SQLite file. Bad input,
+// unlike a failing disk.
+class NotAResultDatabase : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
 class Statement;
 
 // One connection. Not thread-safe; the store uses it from one thread.

@@ -182,7 +182,7 @@ std::unique_ptr<Database> open_database_for_writing(const std::filesystem::path&
                                                     JournalMode journal) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    throw StoreError(fmt::format("{}: is a folder, not a database file", path.string()));
+    throw NotAResultDatabase(fmt::format("{}: is a folder, not a database file", path.string()));
   }
   // Opened by URI, so that the merge can ATTACH shards read-only by URI; the
   // URI form also keeps a name starting with "file:" a plain path.
@@ -236,10 +236,10 @@ std::unique_ptr<ResultStore> ResultStore::open_for_writing(const std::filesystem
 std::unique_ptr<Database> open_database_read_only(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
-    throw StoreError(fmt::format("{}: no such database file", path.string()));
+    throw NotAResultDatabase(fmt::format("{}: no such database file", path.string()));
   }
   if (std::filesystem::is_directory(path, ec)) {
-    throw StoreError(fmt::format("{}: is a folder, not a database file", path.string()));
+    throw NotAResultDatabase(fmt::format("{}: is a folder, not a database file", path.string()));
   }
   if (!std::filesystem::is_regular_file(path, ec)) {
     throw StoreError(fmt::format("{}: is a special file, not a database file", path.string()));

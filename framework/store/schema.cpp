@@ -265,9 +265,10 @@ FileState inspect(Database& db) {
     while (tables.step()) state.tables.push_back(tables.column_text(0));
   } catch (const StoreError& e) {
     if (e.sqlite_code() == SQLITE_NOTADB) {
-      throw StoreError(fmt::format("{}: not a gansweep result database (not even SQLite): {}",
-                                   db.display_path(), e.sqlite_message()),
-                       e.sqlite_code(), e.sqlite_message());
+      throw NotAResultDatabase(
+          fmt::format("{}: not a gansweep result database (not even SQLite): {}", db.display_path(),
+                      e.sqlite_message()),
+          e.sqlite_code(), e.sqlite_message());
     }
     throw;
   }
@@ -285,15 +286,15 @@ void check_usable(const Database& db, const FileState& state, bool for_writing) 
                     path, state.user_version, kCurrentVersion));
   }
   if (state.user_version < 0) {
-    throw StoreError(fmt::format("{}: not a gansweep result database (schema version {})", path,
-                                 state.user_version));
+    throw NotAResultDatabase(fmt::format("{}: not a gansweep result database (schema version {})",
+                                         path, state.user_version));
   }
   if (state.user_version == 0 && !state.tables.empty()) {
     // Version 0 with tables means some other program made this file: our own
     // schema creation sets the version in the same transaction. Writing our
     // tables next to someone else's would only hide a wrong --db argument.
     const bool looks_like_ours = has_table(state, "runs") && has_table(state, "steps");
-    throw StoreError(fmt::format(
+    throw NotAResultDatabase(fmt::format(
         "{}: not a gansweep result database ({}; schema version 0)", path,
         looks_like_ours ? "it has runs and steps tables but was never stamped with a version"
                         : fmt::format("it has tables {} but no runs or steps table",

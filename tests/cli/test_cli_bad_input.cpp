@@ -108,9 +108,27 @@ TEST(CliBadInput, ADatabaseThatIsNotGansweepsIsLeftUntouched) {
   const std::string garbage(4096, 'x');
   write_file(dir / "other.db", garbage);
   const CommandResult r = run_gansweep({"run", "sweep.yaml", "--db", "other.db"}, dir.path());
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.err.find("other.db"), std::string::npos) << r.err;
+  // Bad input (2), not a failure of gansweep's (1), for every command that
+  // reads the file.
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("other.db: not a gansweep result database (not even SQLite)"),
+            std::string::npos)
+      << r.err;
   EXPECT_EQ(read_file(dir / "other.db"), garbage);
+  for (const std::vector<std::string>& command : {std::vector<std::string>{"status", "other.db"},
+                                                  {"query", "other.db"},
+                                                  {"summary", "other.db"},
+                                                  {"report", "other.db", "-o", "r.html"}}) {
+    const CommandResult read = run_gansweep(command, dir.path());
+    EXPECT_EQ(read.exit_code, 2) << command[0] << ": " << read.err;
+    EXPECT_NE(read.err.find("not a gansweep result database"), std::string::npos) << read.err;
+  }
+  EXPECT_EQ(read_file(dir / "other.db"), garbage);
+  EXPECT_FALSE(fs::exists(dir / "r.html"));
+  const CommandResult missing = run_gansweep({"status", "missing.db"}, dir.path());
+  EXPECT_EQ(missing.exit_code, 2) << missing.err;
+  EXPECT_NE(missing.err.find("missing.db: no such database file"), std::string::npos)
+      << missing.err;
 }
 
 TEST(CliBadInput, BadArguments) {
