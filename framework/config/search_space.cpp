@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "config/experiment.h"
+#include "config/phases.h"
 #include "config/strict_yaml.h"
 #include "util/text.h"
 
@@ -75,6 +76,11 @@ class SearchParser {
     const std::string path = key_node.Scalar();
     const std::string key_path = section + "." + path;
     const ParamSpec* spec = find_parameter(path);
+    if (spec == nullptr && (path == "train.phases" || parse_phase_path(path))) {
+      throw ConfigError(file_, position_of(key_node), key_path,
+                        "cannot be sampled: a phase's values can be put on the grid under "
+                        "sweep: (train.phases.N.KEY) but not drawn");
+    }
     if (spec == nullptr) {
       std::vector<std::string> candidates = parameter_paths();
       if (section == "search") {

@@ -61,6 +61,20 @@ class SweepParser {
         suggestion.compare(0, dot + 1, path, 0, dot + 1) == 0) {
       suggestion = suggestion.substr(dot + 1);
     }
+    if (suggestion.empty() && candidates.size() <= 8) {
+      // A short list (a phase's keys, the top-level sections) is worth
+      // showing whole when nothing is close.
+      std::string listed;
+      for (const auto& candidate : candidates) {
+        std::string shown = candidate;
+        if (dot != std::string::npos && shown.compare(0, dot + 1, path, 0, dot + 1) == 0) {
+          shown = shown.substr(dot + 1);
+        }
+        listed += (listed.empty() ? "" : ", ") + shown;
+      }
+      return ConfigError(file_, position_of(key_node), path,
+                         "unknown key; expected one of " + listed);
+    }
     return ConfigError(file_, position_of(key_node), path,
                        suggestion.empty()
                            ? std::string("unknown key")

@@ -159,8 +159,9 @@ TEST(Phases, UnknownKeyInAPhase) {
   const ConfigError e = plan_error(kBase + "train:\n  phases:\n    - {steps: 10, g_step: 0}\n");
   EXPECT_EQ(std::string(e.what()),
             "test.yaml:4:19: train.phases.0.g_step: unknown key; did you mean 'g_steps'?");
+  // Nothing close: the phase's keys are listed.
   EXPECT_EQ(plan_error(kBase + "train:\n  phases:\n    - {steps: 10, lr: 1e-3}\n").detail(),
-            "unknown key");
+            "unknown key; expected one of steps, d_steps, g_steps, fresh_discriminator");
 }
 
 TEST(Phases, PhaseWithoutSteps) {

@@ -312,6 +312,9 @@ TEST(SearchErrors, EachBadDistributionIsLocatedAndExplained) {
       {"  train.lrr: {uniform: [1, 2]}\n", "search.train.lrr", 4, 3,
        "unknown key to sample; did you mean 'train.lr'?"},
       {"  sample: 3\n", "search.sample", 4, 3, "unknown key to sample; did you mean 'samples'?"},
+      {"  train.phases.0.steps: {int: [1, 5]}\n", "search.train.phases.0.steps", 4, 3,
+       "cannot be sampled: a phase's values can be put on the grid under sweep: "
+       "(train.phases.N.KEY) but not drawn"},
       {"  train.beta1: {uniform: [0, 1.5]}\n", "search.train.beta1", 4, 30,
        "1.5 is out of range: expected a value in [0, 1]"},
       {"  train.lr: {uniform: [0, 1e-3]}\n", "search.train.lr", 4, 24,
