@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "report/html_report.h"
 #include "report/markdown_report.h"
+#include "store/result_store.h"
 
 namespace gansweep::cli {
 
@@ -65,9 +66,24 @@ void add_report_command(CLI::App& app, int& exit_code) {
                    "Per curve: more steps than this are reduced to min and max per bucket")
       ->check(CLI::Range(10, 100000))
       ->capture_default_str();
+  command->add_option("--sweep", options->sweep,
+                      "Only the runs of this sweep (such as NAME.rerun_best, the reruns of a "
+                      "study)");
   command->callback([&exit_code, databases, output, options, format] {
     check_output(*output, *databases);
     for (const auto& db : *databases) options->databases.emplace_back(db);
+    if (!options->sweep.empty()) {
+      for (const auto& db : *databases) {
+        bool known = false;
+        for (const auto& sweep : store::ResultStore::open_read_only(db)->sweep_summaries()) {
+          known = known || sweep.name == options->sweep;
+        }
+        if (!known) {
+          throw CLI::ValidationError("--sweep",
+                                     fmt::format("no sweep named '{}' in {}", options->sweep, db));
+        }
+      }
+    }
     const std::string page = *format == "md" ? report::build_markdown_report(*options)
                                              : report::build_html_report(*options);
     // Written beside the target and renamed, so a failure leaves no half page.

@@ -129,8 +129,11 @@ nlohmann::json sample_json(store::Database& db, const std::string& run_key) {
           {"values", rounded}};
 }
 
-nlohmann::json database_json(const std::filesystem::path& path, int max_points) {
-  const query::RunTable runs = query::query_runs(path, {});
+nlohmann::json database_json(const std::filesystem::path& path, int max_points,
+                             const std::string& sweep) {
+  query::RunQuery selection;
+  selection.sweep = sweep;
+  const query::RunTable runs = query::query_runs(path, selection);
   auto db = store::open_database_read_only(path);
 
   // Groups: loss x lr x d_steps x every other setting that differs between
@@ -353,7 +356,7 @@ std::string build_html_report(const ReportOptions& options) {
   data["title"] = options.title;
   data["databases"] = nlohmann::json::array();
   for (const auto& path : options.databases) {
-    data["databases"].push_back(database_json(path, options.max_points));
+    data["databases"].push_back(database_json(path, options.max_points, options.sweep));
   }
   data["generated_by"] = fmt::format("gansweep {} ({})", gansweep_version(), git_commit());
   return render_page(escape_html(options.title), json_for_script(data), uplot_css(), uplot_js());

@@ -20,6 +20,9 @@ struct ReportOptions {
   // Curves with more steps than this are reduced to the minimum and maximum
   // per bucket, so spikes stay visible at any zoom that fits the page.
   int max_points = 1000;
+  // Only the runs of this sweep (in every database) when not empty, such
+  // as the reruns of a rerun_best: study.
+  std::string sweep;
 };
 
 // Reads the databases read-only and returns the page. Throws

@@ -48,7 +48,11 @@ std::string build_markdown_report(const ReportOptions& options) {
   const std::vector<std::string> by{"train.loss", "train.lr", "train.d_steps"};
   const std::vector<std::string> metrics{"g_grad_norm", "dg_dlogit"};
   for (const auto& path : options.databases) {
-    const query::RunTable runs = query::query_runs(path, {});
+    const query::RunTable runs = query::query_runs(path, [&] {
+      query::RunQuery selection;
+      selection.sweep = options.sweep;
+      return selection;
+    }());
     md += "\n## " + cell(path.string()) + "\n\n";
     const auto shows = [&](const char* outcome) {
       return std::find(runs.outcomes.begin(), runs.outcomes.end(), outcome) != runs.outcomes.end();

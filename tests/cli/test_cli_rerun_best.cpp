@@ -99,6 +99,25 @@ TEST(CliRerunBest, TrainsTheSearchThenReRunsEachLossesBestWithFreshSeeds) {
     EXPECT_NE(line.find("train.lr="), std::string::npos) << line;
     EXPECT_NE(line.find(" 2/2 "), std::string::npos) << line;
   }
+
+  // The report of the reruns alone: their 4 runs, in 2 groups of 2 seeds.
+  const CommandResult report = run_gansweep(
+      {"report", "s.db", "--sweep", "study.rerun_best", "--format", "md", "-o", "r.md"},
+      dir.path());
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  const std::string md = read_file(dir / "r.md");
+  std::size_t run_rows = 0;
+  for (const auto& row : query_rows(db, "SELECT run_key, sweep FROM runs")) {
+    if (md.find("| " + row[0] + " |") == std::string::npos) continue;
+    ++run_rows;
+    EXPECT_EQ(row[1], "study.rerun_best") << row[0];
+  }
+  EXPECT_EQ(run_rows, 4u) << md;
+  const CommandResult unknown =
+      run_gansweep({"report", "s.db", "--sweep", "nope", "-o", "n.html"}, dir.path());
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("no sweep named 'nope' in s.db"), std::string::npos) << unknown.err;
+  EXPECT_FALSE(fs::exists(dir / "n.html"));
 }
 
 TEST(CliRerunBest, OnlyTrainsSearchRunsAndLeavesTheReRunsForLater) {
