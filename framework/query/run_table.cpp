@@ -181,6 +181,19 @@ RunTable query_runs(const std::filesystem::path& db_path, const RunQuery& query)
       }
     }
   }
+  // train.lr_g and train.lr_d are the effective rates; where every listed
+  // run has one rate for both (train.lr is not null), they repeat train.lr
+  // and would make runs that differ only in lr look different twice over,
+  // which also kept such runs from pairing by seed.
+  const bool one_rate_each = std::all_of(
+      settings_of_row.begin(), settings_of_row.end(), [](const std::map<std::string, Cell>& s) {
+        const auto lr = s.find("train.lr");
+        return lr != s.end() && lr->second.kind == Cell::Kind::kNumber;
+      });
+  if (one_rate_each && varying.count("train.lr") > 0) {
+    varying.erase("train.lr_g");
+    varying.erase("train.lr_d");
+  }
   table.settings.assign(varying.begin(), varying.end());
 
   // Toy and image quality are measured differently; show each kind's

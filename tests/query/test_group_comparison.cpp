@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <limits>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -114,6 +115,47 @@ TEST_F(GroupComparisonTest, DifferentSeedsAreNotPaired) {
   EXPECT_GT(d.ci_high, 10.0);
   EXPECT_GE(d.ci_low, 8.0);
   EXPECT_LE(d.ci_high, 12.0);
+}
+
+// Runs that differ in train.lr also differ in the effective rates lr_g and
+// lr_d stored beside it; grouping by lr must still pair them by seed, and
+// the listing shows lr once.
+TEST_F(GroupComparisonTest, GroupsByLearningRatePairBySeedDespiteTheEffectiveRates) {
+  {
+    auto store = store::ResultStore::open_for_writing(db_);
+    std::vector<store::RunRecord> records;
+    for (const char* lr : {"0.001", "0.002"}) {
+      for (int seed = 0; seed < 3; ++seed) {
+        records.push_back({std::string(lr) + "/" + std::to_string(seed),
+                           static_cast<int>(records.size()),
+                           fmt::format(R"({{"train":{{"loss":"minimax","lr":{0},"lr_g":{0},)"
+                                       R"("lr_d":{0},"seed":{1}}}}})",
+                                       lr, seed),
+                           {}});
+      }
+    }
+    store->register_sweep({"s", "s.yaml", ""}, records);
+    for (const auto& record : records) {
+      store->start_run(record.run_key, {});
+      for (int step = 0; step < 10; ++step) {
+        store::StepRow row;
+        row.step = step;
+        // Seed spread 0, 5, 10; the higher rate adds exactly 1.
+        row.g_grad_norm = 5.0 * (record.run_key.back() - '0') + (record.run_key[4] == '2');
+        row.dg_dlogit = 1;
+        store->append_step(record.run_key, row);
+      }
+      store->finish_run(record.run_key, {});
+    }
+  }
+  const RunTable runs = query_runs(db_, {});
+  EXPECT_EQ(runs.settings, (std::vector<std::string>{"train.lr", "train.seed"}));
+  const GroupComparison c = compare_groups(db_, runs, {"train.lr"}, {0, 10}, {"g_grad_norm"}, 500);
+  ASSERT_EQ(c.differences.size(), 1u);
+  EXPECT_TRUE(c.differences[0].paired);
+  EXPECT_EQ(c.differences[0].pairs_or_runs, 3);
+  EXPECT_DOUBLE_EQ(c.differences[0].ci_low, 1.0);
+  EXPECT_DOUBLE_EQ(c.differences[0].ci_high, 1.0);
 }
 
 TEST_F(GroupComparisonTest, UnknownMetricIsRefused) {
