@@ -56,9 +56,11 @@ void add_plan_command(CLI::App& app, int& exit_code) {
       const auto seeds = rerun_seeds(plan);
       const auto most = losses.size() * static_cast<std::size_t>(rerun->top) * seeds.size();
       fmt::print(
-          "then rerun_best: the best {} setting{} of each of the {} loss{} by mean {} over "
+          "then rerun_best: the best {} setting{} of {} by mean {} over "
           "{}, each rerun with seeds {} to {}: up to {} more run{}, trained once these finish\n",
-          rerun->top, rerun->top == 1 ? "" : "s", losses.size(), losses.size() == 1 ? "" : "es",
+          rerun->top, rerun->top == 1 ? "" : "s",
+          losses.size() == 1 ? std::string("its loss")
+                             : fmt::format("each of the {} losses", losses.size()),
           rerun->metric, step_window_text(rerun->window), seeds.front(), seeds.back(), most,
           most == 1 ? "" : "s");
     }

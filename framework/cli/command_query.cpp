@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "cli/table.h"
 #include "query/group_comparison.h"
 #include "query/run_table.h"
@@ -266,6 +267,7 @@ void add_query_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->callback([&exit_code, args] {
     const query::RunTable table = query::query_runs(args->db, build_query(*args));
+    if (!args->sweep.empty()) check_sweep_exists(args->db, args->sweep);
     if (!args->by.empty()) {
       print_comparison(*args, table);
       exit_code = kExitOk;

@@ -10,9 +10,9 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "report/html_report.h"
 #include "report/markdown_report.h"
-#include "store/result_store.h"
 
 namespace gansweep::cli {
 
@@ -73,16 +73,7 @@ void add_report_command(CLI::App& app, int& exit_code) {
     check_output(*output, *databases);
     for (const auto& db : *databases) options->databases.emplace_back(db);
     if (!options->sweep.empty()) {
-      for (const auto& db : *databases) {
-        bool known = false;
-        for (const auto& sweep : store::ResultStore::open_read_only(db)->sweep_summaries()) {
-          known = known || sweep.name == options->sweep;
-        }
-        if (!known) {
-          throw CLI::ValidationError("--sweep",
-                                     fmt::format("no sweep named '{}' in {}", options->sweep, db));
-        }
-      }
+      for (const auto& db : *databases) check_sweep_exists(db, options->sweep);
     }
     const std::string page = *format == "md" ? report::build_markdown_report(*options)
                                              : report::build_html_report(*options);

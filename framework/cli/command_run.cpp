@@ -270,6 +270,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
     // rerun_best: once every run of the sweep has finished, its best
     // settings per loss are rerun with fresh seeds, as a sweep of their own
     // in the same database; rerunning the command resumes either stage.
+    if (plan.definition.rerun_best && exit_code == kExitFailure && options.only.empty()) {
+      plan_rerun_stage(options.db_path, plan, stderr);  // says the reruns wait, and why
+    }
     if (plan.definition.rerun_best && exit_code == kExitOk) {
       if (!options.only.empty()) {
         fmt::print(stderr,

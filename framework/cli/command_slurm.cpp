@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -200,7 +201,10 @@ void add_slurm_command(CLI::App& app, int& exit_code) {
     std::set<std::string> finished = finished_runs(plan, db, shards, in_shards);
     // rerun_best: once the sweep's runs are finished and merged, the next
     // array trains the reruns of its best settings.
-    if (plan.definition.rerun_best && finished.size() == plan.runs.size() && in_shards == 0) {
+    const bool sweep_finished =
+        std::all_of(plan.runs.begin(), plan.runs.end(),
+                    [&](const PlannedRun& run) { return finished.count(run.run_key) > 0; });
+    if (plan.definition.rerun_best && sweep_finished && in_shards == 0) {
       if (auto reruns = plan_rerun_stage(db, plan, stderr)) {
         plan = std::move(*reruns);
         finished = finished_runs(plan, db, shards, in_shards);

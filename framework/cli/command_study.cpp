@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/rerun_stage.h"
+#include "config/config_error.h"
 #include "config/sweep_plan.h"
 #include "runner/run_paths.h"
 
@@ -23,10 +24,9 @@ void add_study_command(CLI::App& app, int& exit_code) {
   command->callback([&exit_code, file, db] {
     const SweepPlan plan = plan_sweep(load_sweep_file(*file));
     if (!plan.definition.rerun_best) {
-      throw CLI::ValidationError(
-          "FILE", fmt::format("{} has no rerun_best: section; `gansweep summary` and `gansweep "
-                              "report` compare the runs of any sweep",
-                              *file));
+      throw ConfigError(*file, {}, "rerun_best",
+                        "the file has no rerun_best: section, so there is no study to show; "
+                        "`gansweep summary` and `gansweep report` compare the runs of any sweep");
     }
     const std::filesystem::path path =
         db->empty() ? default_db_path(plan.definition.name) : std::filesystem::path(*db);

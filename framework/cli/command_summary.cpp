@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "cli/table.h"
 #include "config/parameters.h"
 #include "config/phases.h"
@@ -73,16 +74,7 @@ void add_summary_command(CLI::App& app, int& exit_code) {
                        number(g.median), number(g.q25), number(g.q75), std::to_string(g.skipped)});
       }
     }
-    if (!args->sweep.empty()) {
-      bool known = false;
-      for (const auto& sweep : store::ResultStore::open_read_only(args->db)->sweep_summaries()) {
-        known = known || sweep.name == args->sweep;
-      }
-      if (!known) {
-        throw CLI::ValidationError("--sweep",
-                                   fmt::format("no sweep named '{}' in {}", args->sweep, args->db));
-      }
-    }
+    if (!args->sweep.empty()) check_sweep_exists(args->db, args->sweep);
     table.print(stdout);
     exit_code = kExitOk;
   });

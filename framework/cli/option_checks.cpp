@@ -3,6 +3,10 @@
 #include <cmath>
 #include <string>
 
+#include <fmt/format.h>
+
+#include "store/result_store.h"
+
 namespace gansweep::cli {
 
 CLI::Validator finite_seconds() {
@@ -19,6 +23,14 @@ CLI::Validator finite_seconds() {
         return "expected a number of seconds from 0 to 1e9, got " + text;
       },
       "SECONDS");
+}
+
+void check_sweep_exists(const std::string& db_path, const std::string& sweep,
+                        const std::string& option) {
+  for (const auto& known : store::ResultStore::open_read_only(db_path)->sweep_summaries()) {
+    if (known.name == sweep) return;
+  }
+  throw CLI::ValidationError(option, fmt::format("no sweep named '{}' in {}", sweep, db_path));
 }
 
 }  // namespace gansweep::cli

@@ -80,7 +80,9 @@ std::optional<SweepPlan> plan_rerun_stage(const std::filesystem::path& db_path,
       say("gansweep:   {} #{}: {} {} ({}; run {})\n", name_of(loss.loss), kept, rerun.metric,
           score_text(setting), setting_text(run), run.run_key);
     }
-    if (kept < rerun.top) {
+    if (kept == 0) {
+      say("gansweep:   {}: no setting with a score, so none is rerun\n", name_of(loss.loss));
+    } else if (kept < rerun.top) {
       say("gansweep:   {}: only {} setting{} with a score\n", name_of(loss.loss), kept,
           kept == 1 ? "" : "s");
     }
@@ -143,6 +145,12 @@ void print_study_table(const std::filesystem::path& db_path, const SweepPlan& pl
       }
       row.push_back(std::to_string(unscored));
       table.add_row(row);
+    }
+    if (rank == 0) {
+      table.add_row({std::string(name_of(loss.loss)), "-",
+                     ranking.unfinished.empty() ? "(no setting with a score)"
+                                                : "(no setting with a score yet)",
+                     "none", fmt::format("0/{}", rerun.seeds), "-", "-", "-", "-", "-", "-"});
     }
   }
   const auto seeds = rerun_seeds(plan);

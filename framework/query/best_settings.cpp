@@ -88,11 +88,15 @@ SettingRanking rank_settings(const std::filesystem::path& db_path, const SweepPl
 
   for (LossRanking& loss : ranking.losses) {
     for (SettingScore& setting : loss.settings) {
+      // Over the finished runs: while some seeds are still training, the
+      // setting is judged by those that are not.
       std::vector<double> values;
       for (const RunScore& run : setting.runs) {
+        if (run.status != "done" && run.status != "diverged") continue;
         values.push_back(oriented(run.score, lower_is_better));
         if (!run.score) ++setting.unscored;
       }
+      if (values.empty()) continue;
       const double median = oriented_median(values);
       if (!std::isinf(median)) setting.score = lower_is_better ? median : -median;
     }

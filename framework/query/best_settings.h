@@ -28,10 +28,10 @@ struct RunScore {
 
 struct SettingScore {
   std::vector<RunScore> runs;  // the setting's runs, in plan order
-  // Median of the runs' scores, a missing score counting as the worst;
-  // empty when that median is a missing score.
+  // Median of the finished runs' scores, a missing score counting as the
+  // worst; empty when that median is a missing score or no run finished.
   std::optional<double> score;
-  std::int64_t unscored = 0;  // runs without a score
+  std::int64_t unscored = 0;  // finished runs without a score
   // The run whose settings a rerun copies: the setting's first in the plan.
   int position() const { return runs.front().position; }
 };

@@ -301,7 +301,8 @@ void check_usable(const Database& db, const FileState& state, bool for_writing) 
                                       fmt::join(state.tables, ", "))));
   }
   if (!for_writing && state.user_version == 0) {
-    throw StoreError(fmt::format("{}: empty database (no gansweep results recorded yet)", path));
+    throw NotAResultDatabase(
+        fmt::format("{}: empty database (no gansweep results recorded yet)", path));
   }
   if (!for_writing && state.user_version < kCurrentVersion) {
     throw StoreError(

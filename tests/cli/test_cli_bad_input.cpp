@@ -125,6 +125,10 @@ TEST(CliBadInput, ADatabaseThatIsNotGansweepsIsLeftUntouched) {
   }
   EXPECT_EQ(read_file(dir / "other.db"), garbage);
   EXPECT_FALSE(fs::exists(dir / "r.html"));
+  write_file(dir / "empty.db", "");
+  const CommandResult empty = run_gansweep({"query", "empty.db"}, dir.path());
+  EXPECT_EQ(empty.exit_code, 2) << empty.err;
+  EXPECT_NE(empty.err.find("empty.db: empty database"), std::string::npos) << empty.err;
   const CommandResult missing = run_gansweep({"status", "missing.db"}, dir.path());
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
   EXPECT_NE(missing.err.find("missing.db: no such database file"), std::string::npos)

@@ -138,6 +138,44 @@ TEST(CliRerunBest, OnlyTrainsSearchRunsAndLeavesTheReRunsForLater) {
   const CommandResult study = run_gansweep({"study", "s.yaml", "--db", "s.db"}, dir.path());
   ASSERT_EQ(study.exit_code, 0) << study.err;
   EXPECT_NE(study.out.find("5 runs of the sweep not finished"), std::string::npos) << study.out;
+  // The one finished run is the choice so far for its loss; the other loss
+  // has none yet, and says so.
+  const auto line_of = [&](const std::string& loss) {
+    const auto start = study.out.find("\n" + loss + " ");
+    if (start == std::string::npos) return std::string();
+    return study.out.substr(start + 1, study.out.find('\n', start + 1) - start - 1);
+  };
+  EXPECT_NE(line_of("hinge").find("(no setting with a score yet)"), std::string::npos) << study.out;
+  EXPECT_NE(line_of("minimax").find("train.lr="), std::string::npos) << study.out;
+}
+
+TEST(CliRerunBest, SlurmSubmitsTheReRunsOnceTheSweepIsFinishedAndMerged) {
+  TempDir dir;
+  write_file(dir / "s.yaml", kStudy);
+  ASSERT_EQ(run_gansweep({"run", "s.yaml", "--db", "s.db"}, dir.path()).exit_code, 0);
+  // One rerun forgotten: the sweep is finished, so the array holds just it.
+  const std::string rerun =
+      query_one(dir / "s.db", "SELECT min(run_key) FROM runs WHERE sweep = 'study.rerun_best'");
+  ASSERT_EQ(run_gansweep({"forget", "s.db", rerun}, dir.path()).exit_code, 0);
+  const CommandResult slurm =
+      run_gansweep({"slurm", "s.yaml", "--partition", "p", "--db", "s.db"}, dir.path());
+  ASSERT_EQ(slurm.exit_code, 0) << slurm.err;
+  EXPECT_NE(slurm.err.find("sweep 'study.rerun_best': 1 run to train (3 finished already)"),
+            std::string::npos)
+      << slurm.err;
+  fs::path keys = slurm.out.substr(0, slurm.out.find('\n'));
+  keys.replace_extension(".keys");
+  EXPECT_EQ(read_file(keys), rerun + "\n");
+  // Its task finds the rerun's settings in the sweep's database, not in
+  // its own shard.
+  EXPECT_NE(read_file(slurm.out.substr(0, slurm.out.find('\n'))).find("--chosen-from"),
+            std::string::npos);
+  const CommandResult task = run_gansweep(
+      {"train-run", "s.yaml", "--db", "shard.db", "--chosen-from", "s.db", "--run", rerun},
+      dir.path());
+  ASSERT_EQ(task.exit_code, 0) << task.err;
+  EXPECT_EQ(query_one(dir / "shard.db", "SELECT status FROM runs WHERE run_key = '" + rerun + "'"),
+            "done");
 }
 
 TEST(CliRerunBest, StudyRefusesAFileWithoutRerunBest) {
@@ -147,7 +185,9 @@ TEST(CliRerunBest, StudyRefusesAFileWithoutRerunBest) {
   write_file(dir / "s.yaml", text);
   const CommandResult study = run_gansweep({"study", "s.yaml", "--db", "s.db"}, dir.path());
   EXPECT_EQ(study.exit_code, 2);
-  EXPECT_NE(study.err.find("s.yaml has no rerun_best: section"), std::string::npos) << study.err;
+  EXPECT_NE(study.err.find("s.yaml: rerun_best: the file has no rerun_best: section"),
+            std::string::npos)
+      << study.err;
   EXPECT_FALSE(fs::exists(dir / "s.db"));
 }
 

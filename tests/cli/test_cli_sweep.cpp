@@ -124,6 +124,12 @@ TEST(CliSweep, StatusAndSummary) {
   const CommandResult bad = run_gansweep({"summary", "s.db", "--steps", "10:5"}, dir.path());
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("END must be greater than BEGIN"), std::string::npos) << bad.err;
+  // A sweep name that is not there is an error, not an empty result.
+  for (const char* command : {"summary", "query"}) {
+    const CommandResult unknown = run_gansweep({command, "s.db", "--sweep", "short"}, dir.path());
+    EXPECT_EQ(unknown.exit_code, 2) << command;
+    EXPECT_NE(unknown.err.find("no sweep named 'short' in s.db"), std::string::npos) << unknown.err;
+  }
 }
 
 TEST(CliSweep, ReportNeverReplacesADatabase) {

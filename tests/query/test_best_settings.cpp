@@ -170,6 +170,15 @@ TEST_F(BestSettingsTest, UnfinishedRunsAreListed) {
   const SettingRanking r = rank();
   EXPECT_EQ(r.unfinished, (std::vector<std::string>{plan_.runs[position(0, 0, 0)].run_key,
                                                     plan_.runs[position(1, 1, 2)].run_key}));
+  // Meanwhile a setting is judged by its finished runs: minimax sample 0
+  // by seed 1 alone (0.1), hinge sample 2 by seed 0 alone (12).
+  const auto& minimax = r.losses[0].settings;
+  EXPECT_EQ(minimax[0].position(), position(0, 0, 0));
+  EXPECT_NEAR(*minimax[0].score, 0.1, 1e-12);
+  EXPECT_EQ(minimax[0].unscored, 0);
+  const auto& hinge = r.losses[1].settings;
+  EXPECT_EQ(hinge[2].position(), position(1, 0, 2));
+  EXPECT_NEAR(*hinge[2].score, 12.0, 1e-12);
 }
 
 TEST_F(BestSettingsTest, RerunsOfTheChosenSettingsAreScoredTheSameWay) {
