@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 #include <stdexcept>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -91,7 +92,9 @@ GroupComparison compare_groups(const std::filesystem::path& db_path, const RunTa
     auto [it, inserted] = index_of.emplace(key, members.size());
     if (inserted) {
       members.emplace_back();
-      out.groups.push_back(GroupStats{key});
+      GroupStats stats;
+      stats.key = key;
+      out.groups.push_back(std::move(stats));
     }
     members[it->second].push_back(&row);
   }
