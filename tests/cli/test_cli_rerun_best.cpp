@@ -178,6 +178,17 @@ TEST(CliRerunBest, SlurmSubmitsTheReRunsOnceTheSweepIsFinishedAndMerged) {
             "done");
 }
 
+TEST(CliRerunBest, KeysListsTheSectionsKeys) {
+  TempDir dir;
+  const CommandResult keys = run_gansweep({"keys"}, dir.path());
+  ASSERT_EQ(keys.exit_code, 0) << keys.err;
+  for (const char* key : {"\nsearch.samples ", "\nsearch.per_loss.LOSS.KEY ",
+                          "\nrerun_best.metric ", "\nrerun_best.window ", "\nrerun_best.top ",
+                          "\nrerun_best.seeds ", "\nrerun_best.first_seed ", "\ntrain.lr "}) {
+    EXPECT_NE(keys.out.find(key), std::string::npos) << key;
+  }
+}
+
 TEST(CliRerunBest, StudyRefusesAFileWithoutRerunBest) {
   TempDir dir;
   std::string text = kStudy;
