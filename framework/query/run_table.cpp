@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "config/choices.h"
+#include "config/experiment.h"
 #include "config/phases.h"
 #include "store/database.h"
 #include "store/result_store.h"
@@ -145,6 +147,20 @@ RunTable query_runs(const std::filesystem::path& db_path, const RunQuery& query)
     row.fields["sweep"] = {Cell::Kind::kText, 0, row.sweep};
     std::map<std::string, Cell> settings;
     flatten(nlohmann::json::parse(statement.column_text(4)), "", &settings);
+    // A setting the run does not read (gp_lambda outside wasserstein_gp,
+    // an MLP's width) holds only its default: listing it would make runs of
+    // other losses or models look as if they had a value for it.
+    const auto text_of = [&](const char* path) {
+      const auto it = settings.find(path);
+      return it == settings.end() ? std::string() : it->second.display();
+    };
+    const auto loss = parse_loss_kind(text_of("train.loss"));
+    const auto model = parse_model_kind(text_of("model.kind"));
+    if (loss && model) {
+      for (auto it = settings.begin(); it != settings.end();) {
+        it = run_reads_parameter(it->first, *loss, *model) ? std::next(it) : settings.erase(it);
+      }
+    }
     for (const auto& [path, cell] : settings) row.fields[path] = cell;
     const auto number_or_missing = [&](int column) {
       return statement.column_is_null(column)

@@ -152,7 +152,12 @@ nlohmann::json database_json(const std::filesystem::path& path, int max_points,
   for (const auto& row : runs.rows) {
     std::string name = fmt::format("{} lr={} d_steps={}", setting(row, "train.loss"),
                                    setting(row, "train.lr"), setting(row, "train.d_steps"));
-    for (const auto& path : other_settings) name += fmt::format(" {}={}", path, setting(row, path));
+    for (const auto& path : other_settings) {
+      // A setting this run does not read (gp_lambda outside wasserstein_gp).
+      if (const std::string value = setting(row, path); !value.empty()) {
+        name += fmt::format(" {}={}", path, value);
+      }
+    }
     if (members.count(name) == 0) names.push_back(name);
     members[name].push_back(&row);
   }
@@ -248,7 +253,9 @@ nlohmann::json database_json(const std::filesystem::path& path, int max_points,
   const auto label = [&](std::size_t g) {
     const auto& key = comparison.groups[g].key;
     std::string name = fmt::format("{} lr={} d_steps={}", key[0], key[1], key[2]);
-    for (std::size_t i = 3; i < key.size(); ++i) name += fmt::format(" {}={}", by[i], key[i]);
+    for (std::size_t i = 3; i < key.size(); ++i) {
+      if (!key[i].empty()) name += fmt::format(" {}={}", by[i], key[i]);
+    }
     return name;
   };
   nlohmann::json differences = nlohmann::json::array();

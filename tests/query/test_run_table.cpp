@@ -179,3 +179,36 @@ TEST(RunFilter, Errors) {
 
 }  // namespace
 }  // namespace gansweep::query
+
+namespace gansweep::query {
+namespace {
+
+// A setting a run does not read holds only its default in config_json; the
+// listing leaves it out for that run instead of showing the default as if
+// it were the run's value.
+TEST(RunTableSettings, ASettingARunDoesNotReadIsLeftOutForIt) {
+  const fs::path db =
+      fs::temp_directory_path() / ("gansweep-unread-" + std::to_string(getpid()) + ".db");
+  fs::remove(db);
+  {
+    auto store = store::ResultStore::open_for_writing(db);
+    const auto config = [](const char* loss, double lambda) {
+      return std::string(R"({"model":{"kind":"mlp","hidden":16,"width":64},)") +
+             R"("train":{"loss":")" + loss + R"(","gp_lambda":)" + std::to_string(lambda) + "}}";
+    };
+    store->register_sweep({"s", "s.yaml", ""}, {{"mm", 0, config("minimax", 10), {}},
+                                                {"gp", 1, config("wasserstein_gp", 3), {}}});
+  }
+  const RunTable table = query_runs(db, {});
+  ASSERT_EQ(table.rows.size(), 2u);
+  EXPECT_EQ(table.settings, (std::vector<std::string>{"train.gp_lambda", "train.loss"}));
+  EXPECT_EQ(table.rows[0].fields.count("train.gp_lambda"), 0u);
+  EXPECT_EQ(table.rows[1].fields.at("train.gp_lambda").display(), "3");
+  // An MLP's width (a DCGAN key) is never listed; its hidden size is.
+  EXPECT_EQ(table.rows[0].fields.count("model.width"), 0u);
+  EXPECT_EQ(table.rows[0].fields.at("model.hidden").display(), "16");
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
+}
+
+}  // namespace
+}  // namespace gansweep::query
