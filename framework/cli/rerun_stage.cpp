@@ -18,22 +18,27 @@ std::string number(double x) { return fmt::format("{:.4g}", x); }
 
 // The drawn and swept values that make the setting, without the loss and
 // seed (they are columns of their own): "train.lr=0.00123 train.d_steps=5".
-std::string setting_text(const PlannedRun& run) {
+// `exact` writes each value in full (the shortest text that reads back).
+std::string setting_text(const PlannedRun& run, bool exact = false) {
   std::string text;
   for (const auto& [path, value] : run.swept) {
     if (path == "train.loss" || path == "train.seed") continue;
-    const std::string shown = std::holds_alternative<double>(value)
+    const std::string shown = std::holds_alternative<double>(value) && !exact
                                   ? number(std::get<double>(value))
                                   : format_value(value);
     text += (text.empty() ? "" : " ") + path + "=" + shown;
   }
-  return text.empty() ? "(the file's settings)" : text;
+  return text.empty() ? "the file's settings" : text;
 }
 
 std::string score_text(const query::SettingScore& setting) {
   if (!setting.score) return "none";
   std::string text = number(*setting.score);
-  if (setting.runs.size() > 1) text += fmt::format(" ({} runs)", setting.runs.size());
+  // The runs the score rests on: the finished ones.
+  const auto finished = std::count_if(setting.runs.begin(), setting.runs.end(), [](const auto& r) {
+    return r.status == "done" || r.status == "diverged";
+  });
+  if (finished > 1) text += fmt::format(" ({} runs)", finished);
   return text;
 }
 
@@ -90,8 +95,8 @@ std::optional<SweepPlan> plan_rerun_stage(const std::filesystem::path& db_path,
   return plan_reruns(plan, chosen);
 }
 
-void print_study_table(const std::filesystem::path& db_path, const SweepPlan& plan,
-                       std::FILE* out) {
+void print_study_table(const std::filesystem::path& db_path, const SweepPlan& plan, std::FILE* out,
+                       bool csv) {
   const RerunBest& rerun = *plan.definition.rerun_best;
   const query::SettingRanking ranking = rank_search(db_path, plan);
   const std::vector<int> chosen = query::best_positions(ranking, rerun.top);
@@ -106,9 +111,13 @@ void print_study_table(const std::filesystem::path& db_path, const SweepPlan& pl
     }
   }
 
-  Table table;
-  table.set_header({"loss", "rank", "setting", "sweep score", "reruns", "median", "q25", "q75",
-                    "min", "max", "no score"});
+  const std::vector<std::string> header{"loss",   "rank",   "setting", "sweep score",
+                                        "reruns", "median", "q25",     "q75",
+                                        "min",    "max",    "no score"};
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> notes;
+  // CSV is for scripts: every digit; the table rounds to 4.
+  const auto shown = [csv](double x) { return csv ? fmt::format("{}", x) : number(x); };
   for (const auto& loss : ranking.losses) {
     std::int64_t rank = 0;
     for (const auto& setting : loss.settings) {
@@ -116,7 +125,8 @@ void print_study_table(const std::filesystem::path& db_path, const SweepPlan& pl
       ++rank;
       const PlannedRun& run = plan.runs[static_cast<std::size_t>(setting.position())];
       std::vector<std::string> row{std::string(name_of(loss.loss)), std::to_string(rank),
-                                   setting_text(run), score_text(setting)};
+                                   setting_text(run, csv),
+                                   csv ? fmt::format("{}", *setting.score) : score_text(setting)};
       const auto found = rerun_of.find(setting_key(run.experiment));
       std::vector<double> scores;
       std::int64_t finished = 0;
@@ -137,21 +147,31 @@ void print_study_table(const std::filesystem::path& db_path, const SweepPlan& pl
       if (scores.empty()) {
         row.insert(row.end(), {"-", "-", "-", "-", "-"});
       } else {
-        row.push_back(number(query::quantile_of_sorted(scores, 0.5)));
-        row.push_back(number(query::quantile_of_sorted(scores, 0.25)));
-        row.push_back(number(query::quantile_of_sorted(scores, 0.75)));
-        row.push_back(number(scores.front()));
-        row.push_back(number(scores.back()));
+        row.push_back(shown(query::quantile_of_sorted(scores, 0.5)));
+        row.push_back(shown(query::quantile_of_sorted(scores, 0.25)));
+        row.push_back(shown(query::quantile_of_sorted(scores, 0.75)));
+        row.push_back(shown(scores.front()));
+        row.push_back(shown(scores.back()));
       }
       row.push_back(std::to_string(unscored));
-      table.add_row(row);
+      rows.push_back(row);
     }
     if (rank == 0) {
-      table.add_row({std::string(name_of(loss.loss)), "-",
-                     ranking.unfinished.empty() ? "(no setting with a score)"
-                                                : "(no setting with a score yet)",
-                     "none", fmt::format("0/{}", rerun.seeds), "-", "-", "-", "-", "-", "-"});
+      rows.push_back({std::string(name_of(loss.loss)), "-",
+                      ranking.unfinished.empty() ? "(no setting with a score)"
+                                                 : "(no setting with a score yet)",
+                      "none", "-", "-", "-", "-", "-", "-", "-"});
+    } else if (rank < rerun.top) {
+      notes.push_back(fmt::format("{}: only {} setting{} with a score{}", name_of(loss.loss), rank,
+                                  rank == 1 ? "" : "s",
+                                  ranking.unfinished.empty() ? "" : " so far"));
     }
+  }
+  if (csv) {
+    // Rows only, for scripts; the caption's facts are in the sweep file.
+    fmt::print(out, "{}\n", csv_line(header));
+    for (const auto& row : rows) fmt::print(out, "{}\n", csv_line(row));
+    return;
   }
   const auto seeds = rerun_seeds(plan);
   fmt::print(out,
@@ -163,7 +183,11 @@ void print_study_table(const std::filesystem::path& db_path, const SweepPlan& pl
     fmt::print(out, "{} run{} of the sweep not finished: the choice below may still change\n",
                ranking.unfinished.size(), ranking.unfinished.size() == 1 ? "" : "s");
   }
+  Table table;
+  table.set_header(header);
+  for (auto& row : rows) table.add_row(std::move(row));
   table.print(out);
+  for (const auto& note : notes) fmt::print(out, "{}\n", note);
 }
 
 }  // namespace gansweep::cli

@@ -22,7 +22,9 @@ std::optional<SweepPlan> plan_rerun_stage(const std::filesystem::path& db_path,
                                           const SweepPlan& plan, std::FILE* log);
 
 // Per loss, each chosen setting with its score in the sweep and its reruns'
-// median, quartiles and range; reruns not yet trained show "-".
-void print_study_table(const std::filesystem::path& db_path, const SweepPlan& plan, std::FILE* out);
+// median, quartiles and range; reruns not yet trained show "-". `csv`
+// prints the rows alone as CSV.
+void print_study_table(const std::filesystem::path& db_path, const SweepPlan& plan, std::FILE* out,
+                       bool csv = false);
 
 }  // namespace gansweep::cli

@@ -81,6 +81,19 @@ class SweepParser {
                            : fmt::format("unknown key; did you mean '{}'?", suggestion));
   }
 
+  // The rules of sweep_name_problem, and one more: the reruns of a study
+  // are the sweep NAME.rerun_best, so a file may not take such a name.
+  static std::string name_problem(const std::string& name) {
+    if (std::string problem = sweep_name_problem(name); !problem.empty()) return problem;
+    const std::string suffix = ".rerun_best";
+    if (name.size() >= suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      return "ends in .rerun_best, which names the reruns of a study's best settings; "
+             "expected another name";
+    }
+    return "";
+  }
+
   std::string parse_name(const YAML::Node& node) const {
     if (!node.IsScalar() || node.Scalar().empty()) {
       throw ConfigError(
@@ -89,7 +102,7 @@ class SweepParser {
     }
     // Read as text whatever it looks like: `name: no` is the name "no".
     const std::string& name = node.Scalar();
-    if (const std::string problem = sweep_name_problem(name); !problem.empty()) {
+    if (const std::string problem = name_problem(name); !problem.empty()) {
       throw ConfigError(file_, position_of(node), "name", problem);
     }
     return name;
@@ -98,7 +111,7 @@ class SweepParser {
   std::string default_name() const {
     std::string stem = std::filesystem::path(file_).stem().string();
     if (stem.empty()) return "sweep";
-    if (const std::string problem = sweep_name_problem(stem); !problem.empty()) {
+    if (const std::string problem = name_problem(stem); !problem.empty()) {
       throw ConfigError(file_, {}, "name",
                         "the sweep's name comes from the file name, which " + problem +
                             "; give the sweep a name: line");

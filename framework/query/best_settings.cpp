@@ -62,16 +62,24 @@ SettingRanking rank_settings(const std::filesystem::path& db_path, const SweepPl
     }
     if (score.status == "done") {
       evals_of.bind_text(1, run.run_key).bind_int64(2, window.begin).bind_int64(3, window.end);
+      // Every evaluation in the window must have a finite value: NULL is a
+      // NaN or a measure left undefined (mode_kl when no sample is near a
+      // mode), and skipping it would let a run rank by its good moments.
       double sum = 0;
+      bool all_finite = true;
       while (evals_of.step()) {
-        if (evals_of.column_is_null(0)) continue;  // NaN
-        const double value = evals_of.column_double(0);
-        if (!std::isfinite(value)) continue;
+        const double value = evals_of.column_is_null(0) ? std::nan("") : evals_of.column_double(0);
+        if (!std::isfinite(value)) {
+          all_finite = false;
+          continue;
+        }
         sum += value;
         ++score.evaluations;
       }
       evals_of.reset();
-      if (score.evaluations > 0) score.score = sum / static_cast<double>(score.evaluations);
+      if (all_finite && score.evaluations > 0) {
+        score.score = sum / static_cast<double>(score.evaluations);
+      }
     }
 
     const LossKind loss = run.experiment.loss;

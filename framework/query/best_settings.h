@@ -2,8 +2,10 @@
 // fresh seeds turned out: the two halves of a rerun_best: study. A run is
 // scored by the mean of the rerun_best metric over its evaluations inside
 // the window; a setting (runs that differ only in train.seed) by the median
-// of its runs' scores. A run that diverged, or has no finite value in the
-// window, scores worst: a setting that sometimes blows up is not "best".
+// of its runs' scores. A run that diverged, or whose window holds an
+// evaluation without a finite value (NaN, inf, or a measure left undefined,
+// such as mode_kl with no sample near a mode), scores worst: a setting that
+// sometimes blows up is not "best".
 // Torch-free; reads the database read-only.
 #pragma once
 
@@ -20,10 +22,10 @@ namespace gansweep::query {
 struct RunScore {
   int position = 0;    // in the plan
   std::string status;  // as stored; "" when the run is not in the database
-  // Mean of the metric's finite values in the window; empty when the run
-  // diverged or has none.
+  // Mean of the metric over the window's evaluations; empty when the run
+  // diverged, has none there, or one of them is not finite.
   std::optional<double> score;
-  std::int64_t evaluations = 0;  // finite values averaged
+  std::int64_t evaluations = 0;  // finite values seen
 };
 
 struct SettingScore {

@@ -2,6 +2,7 @@
 // picks each loss's best setting by the rerun_best metric over its window,
 // reruns it with fresh seeds as a second sweep in the same database, and a
 // second `run` trains nothing; `study` reports both stages.
+#include <algorithm>
 #include <string>
 
 #include "cli_test_util.h"
@@ -99,6 +100,16 @@ TEST(CliRerunBest, TrainsTheSearchThenReRunsEachLossesBestWithFreshSeeds) {
     EXPECT_NE(line.find("train.lr="), std::string::npos) << line;
     EXPECT_NE(line.find(" 2/2 "), std::string::npos) << line;
   }
+
+  // --csv: a header and one row per loss, numbers in full.
+  const CommandResult csv = run_gansweep({"study", "s.yaml", "--db", "s.db", "--csv"}, dir.path());
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(
+      csv.out.rfind("loss,rank,setting,sweep score,reruns,median,q25,q75,min,max,no score\n", 0),
+      0u)
+      << csv.out;
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 3) << csv.out;
+  EXPECT_NE(csv.out.find("\nminimax,1,train.lr="), std::string::npos) << csv.out;
 
   // The report of the reruns alone: their 4 runs, in 2 groups of 2 seeds.
   const CommandResult report = run_gansweep(

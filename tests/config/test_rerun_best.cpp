@@ -100,6 +100,16 @@ TEST(RerunBest, EachBadSectionGetsOneLocatedError) {
   EXPECT_EQ(not_a_map.key_path(), "rerun_best");
 }
 
+TEST(RerunBest, ASweepCannotTakeTheRerunsName) {
+  const ConfigError e = plan_error("name: study.rerun_best\ndata: {kind: ring8}\n");
+  EXPECT_EQ(e.key_path(), "name");
+  EXPECT_EQ(e.position().line, 1);
+  EXPECT_NE(std::string(e.what()).find("ends in .rerun_best"), std::string::npos) << e.what();
+  const ConfigError from_file = plan_error("data: {kind: ring8}\n", "x.rerun_best.yaml");
+  EXPECT_EQ(from_file.key_path(), "name");
+  EXPECT_NE(std::string(from_file.what()).find("ends in .rerun_best"), std::string::npos);
+}
+
 TEST(RerunBest, ASettingIsItsRunsWithoutTheSeed) {
   const SweepPlan plan = plan_text(with_rerun(kRerun));
   std::set<std::string> settings;

@@ -129,35 +129,44 @@ TEST_F(BestSettingsTest, HigherIsBetterReversesTheOrder) {
   EXPECT_EQ(best_positions(r, 1), (std::vector<int>{position(0, 0, 2), position(1, 0, 2)}));
 }
 
-TEST_F(BestSettingsTest, ADivergedOrValuelessRunScoresWorstAndNonFiniteValuesAreSkipped) {
+TEST_F(BestSettingsTest, ADivergedRunOrANonFiniteEvaluationScoresWorst) {
   write([](int p) -> std::optional<Stored> {
     Stored s = *graded(p);
     // minimax sample 0 (the best) diverged under seed 1: with two seeds
     // its median is a missing score, so it ranks last.
     if (p == position(0, 1, 0)) s.status = store::RunStatus::kDiverged;
-    // minimax sample 1: a NaN and an inf in the window are left out, so
-    // seed 0 scores its one finite value, 0.
-    if (p == position(0, 0, 1)) s.values = {5, kNaN, 0.0, kInf};
-    // hinge sample 2, seed 0: no finite value in the window at all.
-    if (p == position(1, 0, 2)) s.values = {5, kNaN, -kInf};
+    // minimax sample 1, seed 0: its best values, but a NaN in the window
+    // (an undefined measure), so no score; seed 1 scores 1.1; the median
+    // of the two is missing.
+    if (p == position(0, 0, 1)) s.values = {5, kNaN, 0.0};
+    // hinge sample 2, seed 0: an infinite value in the window.
+    if (p == position(1, 0, 2)) s.values = {5, 1.0, kInf};
+    // A NaN outside the window (step 0) does not matter.
+    if (p == position(1, 0, 1)) s.values = {kNaN, 0.5, 1.5};
     return s;
   });
   const SettingRanking r = rank();
   const auto& minimax = r.losses[0].settings;
-  EXPECT_EQ(minimax[0].position(), position(0, 0, 1));
-  EXPECT_EQ(minimax[0].runs[0].evaluations, 1);  // the NaN and the inf left out
-  EXPECT_NEAR(*minimax[0].score, (0.0 + 1.1) / 2, 1e-12);
-  EXPECT_EQ(minimax[1].position(), position(0, 0, 2));
-  EXPECT_EQ(minimax[2].position(), position(0, 0, 0));
+  EXPECT_EQ(minimax[0].position(), position(0, 0, 2));
+  EXPECT_NEAR(*minimax[0].score, 2.05, 1e-12);
+  // The two unscored settings keep plan order after the scored one.
+  EXPECT_EQ(minimax[1].position(), position(0, 0, 0));
+  EXPECT_FALSE(minimax[1].score);
+  EXPECT_EQ(minimax[1].unscored, 1);
+  EXPECT_FALSE(minimax[1].runs[1].score);  // the diverged run
+  EXPECT_EQ(minimax[1].runs[1].status, "diverged");
+  EXPECT_EQ(minimax[2].position(), position(0, 0, 1));
   EXPECT_FALSE(minimax[2].score);
-  EXPECT_EQ(minimax[2].unscored, 1);
-  EXPECT_FALSE(minimax[2].runs[1].score);  // the diverged run
-  EXPECT_EQ(minimax[2].runs[1].status, "diverged");
+  EXPECT_FALSE(minimax[2].runs[0].score);
+  EXPECT_EQ(minimax[2].runs[0].evaluations, 1);  // the 0 seen, the NaN not
   const auto& hinge = r.losses[1].settings;
+  EXPECT_EQ(hinge[0].position(), position(1, 0, 1));
+  EXPECT_NEAR(*hinge[0].score, (1.0 + 11.1) / 2, 1e-12);
+  EXPECT_EQ(hinge[1].position(), position(1, 0, 0));
   EXPECT_EQ(hinge[2].position(), position(1, 0, 2));
   EXPECT_FALSE(hinge[2].score);
   // Unscored settings are never chosen, even when top asks for them.
-  EXPECT_EQ(best_positions(r, 3).size(), 4u);
+  EXPECT_EQ(best_positions(r, 3).size(), 3u);
 }
 
 TEST_F(BestSettingsTest, UnfinishedRunsAreListed) {
