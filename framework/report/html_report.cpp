@@ -11,6 +11,7 @@
 #include "query/run_table.h"
 #include "query/window_summary.h"
 #include "report/assets/uplot_assets.h"
+#include "report/grouping.h"
 #include "report/report_page.h"
 #include "store/database.h"
 #include "store/result_store.h"
@@ -136,17 +137,9 @@ nlohmann::json database_json(const std::filesystem::path& path, int max_points,
   const query::RunTable runs = query::query_runs(path, selection);
   auto db = store::open_database_read_only(path);
 
-  // Groups: loss x lr x d_steps x every other setting that differs between
-  // the runs (a freeze point, a searched beta1) except the seed, so a
-  // group's runs differ only in seed; in the order their first run is
-  // listed.
-  std::vector<std::string> other_settings;
-  for (const auto& path : runs.settings) {
-    if (path != "train.loss" && path != "train.lr" && path != "train.d_steps" &&
-        path != "train.seed") {
-      other_settings.push_back(path);
-    }
-  }
+  // Groups (report/grouping.h), in the order their first run is listed.
+  const std::vector<std::string> by = grouping_settings(runs);
+  const std::vector<std::string> other_settings(by.begin() + 3, by.end());
   std::vector<std::string> names;
   std::map<std::string, std::vector<const query::RunRow*>> members;
   for (const auto& row : runs.rows) {
@@ -246,8 +239,6 @@ nlohmann::json database_json(const std::filesystem::path& path, int max_points,
   // the two groups' runs match up (the same seeds and every other setting:
   // the same initial weights, data order and noise), which removes the
   // seeds' own spread from the interval.
-  std::vector<std::string> by{"train.loss", "train.lr", "train.d_steps"};
-  by.insert(by.end(), other_settings.begin(), other_settings.end());
   const auto comparison =
       query::compare_groups(path, runs, by, {0, 200}, {"g_grad_norm", "dg_dlogit"}, 500);
   const auto label = [&](std::size_t g) {

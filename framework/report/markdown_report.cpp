@@ -7,6 +7,7 @@
 
 #include "query/group_comparison.h"
 #include "query/run_table.h"
+#include "report/grouping.h"
 #include "util/build_info.h"
 
 namespace gansweep::report {
@@ -45,7 +46,6 @@ std::string number(double x) { return std::isfinite(x) ? fmt::format("{:.4g}", x
 std::string build_markdown_report(const ReportOptions& options) {
   std::string md = "# " + cell(options.title) + "\n\n";
   md += fmt::format("Written by gansweep {} ({}).\n", gansweep_version(), git_commit());
-  const std::vector<std::string> by{"train.loss", "train.lr", "train.d_steps"};
   const std::vector<std::string> metrics{"g_grad_norm", "dg_dlogit"};
   for (const auto& path : options.databases) {
     const query::RunTable runs = query::query_runs(path, [&] {
@@ -74,14 +74,13 @@ std::string build_markdown_report(const ReportOptions& options) {
           "last evaluation (images)";
     }
     md += ".\n\n";
+    // The HTML report's groups (report/grouping.h), so both pair alike.
+    const std::vector<std::string> by = grouping_settings(runs);
     const auto comparison = query::compare_groups(path, runs, by, {0, 200}, metrics, 500);
-    std::vector<std::string> group_columns{"loss",
-                                           "lr",
-                                           "d_steps",
-                                           "runs",
-                                           "diverged",
-                                           "g_grad_norm median [q25, q75]",
-                                           "dg_dlogit median [q25, q75]"};
+    std::vector<std::string> group_columns{"loss", "lr", "d_steps"};
+    group_columns.insert(group_columns.end(), by.begin() + 3, by.end());
+    group_columns.insert(group_columns.end(), {"runs", "diverged", "g_grad_norm median [q25, q75]",
+                                               "dg_dlogit median [q25, q75]"});
     if (toy_quality) group_columns.push_back("final quality");
     if (image_quality) {
       group_columns.push_back("final Fréchet distance");
@@ -118,6 +117,7 @@ std::string build_markdown_report(const ReportOptions& options) {
       const auto label = [&](std::size_t index) {
         std::string text;
         for (const auto& part : comparison.groups[index].key) {
+          if (part.empty()) continue;  // a setting these runs do not read
           text += (text.empty() ? "" : ", ") + part;
         }
         return text;

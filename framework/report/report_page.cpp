@@ -362,12 +362,12 @@ function drawSample(parent, group) {
 // kinds in the database (the run table's columns).
 const OUTCOMES = [
   {column: "high_quality_fraction", caption: "final high-quality fraction (median over seeds)",
-   text: m => m.toFixed(3), hue: m => 120 * m},
+   text: m => m.toPrecision(3), hue: m => 120 * m},
   {column: "frechet_distance",
    caption: "final Fréchet distance to the training set (median over seeds; lower is better)",
    text: m => m.toPrecision(4), hue: null},
   {column: "classes_covered", caption: "final classes covered, of 10 (median over seeds)",
-   text: m => m.toFixed(0), hue: m => 12 * m},
+   text: m => Number.isInteger(m) ? String(m) : m.toFixed(1), hue: m => 12 * m},
 ];
 function lowIsGreen(m, lo, hi) {
   // On a log scale: the distances of one sweep span orders of magnitude.
@@ -390,7 +390,9 @@ function heatmaps(parent, db) {
     const medians = {};
     for (const [k, all] of Object.entries(cells)) {
       const vals = all.filter(Number.isFinite).sort((a, b) => a - b);
-      medians[k] = vals.length ? vals[Math.floor((vals.length - 1) / 2)] : NaN;
+      // The median: the middle value, or the mean of the two middle ones.
+      const h = vals.length >> 1;
+      medians[k] = !vals.length ? NaN : vals.length % 2 ? vals[h] : (vals[h - 1] + vals[h]) / 2;
     }
     const finite = Object.values(medians).filter(Number.isFinite);
     const lo = Math.min(...finite), hi = Math.max(...finite);

@@ -145,5 +145,53 @@ TEST(Report, MarkdownDifferencesSayWhenRunsArePairedBySeed) {
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
 }
 
+// Groups that also differ in a setting other than loss, lr and d_steps
+// (a searched beta1) are still paired by seed, in both reports alike.
+TEST(Report, GroupsDifferingInOtherSettingsPairBySeedInBothReports) {
+  const fs::path db =
+      fs::temp_directory_path() / ("gansweep-report-paired-beta-" + std::to_string(getpid()));
+  fs::remove(db);
+  {
+    auto store = store::ResultStore::open_for_writing(db);
+    std::vector<store::RunRecord> runs;
+    int position = 0;
+    for (const std::string loss : {"minimax", "non_saturating"}) {
+      for (int seed = 0; seed < 2; ++seed) {
+        runs.push_back({loss + std::to_string(seed),
+                        position++,
+                        R"({"train":{"loss":")" + loss + R"(","lr":0.001,"d_steps":1,"beta1":)" +
+                            (loss == "minimax" ? "0.5" : "0.9") + R"(,"seed":)" +
+                            std::to_string(seed) + "}}",
+                        {}});
+      }
+    }
+    store->register_sweep({"paired", "paired.yaml", "name: paired"}, runs);
+    for (const auto& run : runs) {
+      store->start_run(run.run_key, {});
+      for (int step = 0; step < 20; ++step) {
+        store::StepRow row;
+        row.step = step;
+        row.g_grad_norm = (run.run_key[0] == 'm' ? 1.0 : 2.0) + step;
+        row.dg_dlogit = 0.5;
+        store->append_step(run.run_key, row);
+      }
+      store->finish_run(run.run_key, {});
+    }
+  }
+  ReportOptions options;
+  options.databases = {db};
+  options.title = "paired";
+  const std::string md = build_markdown_report(options);
+  EXPECT_NE(md.find("| non_saturating, 0.001, 1, 0.9 | minimax, 0.001, 1, 0.5 | g_grad_norm | 1 | "
+                    "[1, 1] | paired, 2 pairs |"),
+            std::string::npos)
+      << md;
+  const std::string html = build_html_report(options);
+  EXPECT_NE(html.find(R"("group":"non_saturating lr=0.001 d_steps=1 train.beta1=0.9","high":1.0,)"
+                      R"("low":1.0,"metric":"g_grad_norm","pairing":"paired, 2 pairs")"),
+            std::string::npos);
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
+}
+
 }  // namespace
 }  // namespace gansweep::report
