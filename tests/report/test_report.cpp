@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <limits>
 
 #include <gtest/gtest.h>
@@ -98,20 +99,26 @@ TEST(Report, C10NamesAppearOnlyEscaped) {
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
 }
 
-TEST(Report, MarkdownDifferencesSayWhenRunsArePairedBySeed) {
-  const fs::path db =
-      fs::temp_directory_path() / ("gansweep-report-paired-" + std::to_string(getpid()));
-  fs::remove(db);
-  {
-    auto store = store::ResultStore::open_for_writing(db);
+// A database of two losses x seeds 0 and 1 whose g_grad_norm differs by
+// exactly 1 between the losses, seed by seed; `extra_setting` (JSON text
+// such as "\"beta1\":0.5,") is added to each loss's train settings.
+class PairedReportTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db_.string() + suffix);
+  }
+
+  ReportOptions write(const std::function<std::string(const std::string&)>& extra_setting) {
+    fs::remove(db_);
+    auto store = store::ResultStore::open_for_writing(db_);
     std::vector<store::RunRecord> runs;
     int position = 0;
     for (const std::string loss : {"minimax", "non_saturating"}) {
       for (int seed = 0; seed < 2; ++seed) {
         runs.push_back({loss + std::to_string(seed),
                         position++,
-                        R"({"train":{"loss":")" + loss + R"(","lr":0.001,"d_steps":1,"seed":)" +
-                            std::to_string(seed) + "}}",
+                        R"({"train":{"loss":")" + loss + R"(","lr":0.001,"d_steps":1,)" +
+                            extra_setting(loss) + R"("seed":)" + std::to_string(seed) + "}}",
                         {}});
       }
     }
@@ -127,10 +134,17 @@ TEST(Report, MarkdownDifferencesSayWhenRunsArePairedBySeed) {
       }
       store->finish_run(run.run_key, {});
     }
+    ReportOptions options;
+    options.databases = {db_};
+    options.title = "paired";
+    return options;
   }
-  ReportOptions options;
-  options.databases = {db};
-  options.title = "paired";
+
+  fs::path db_ = fs::temp_directory_path() / ("gansweep-report-paired-" + std::to_string(getpid()));
+};
+
+TEST_F(PairedReportTest, DifferencesSayWhenRunsArePairedBySeed) {
+  const ReportOptions options = write([](const std::string&) { return std::string(); });
   const std::string md = build_markdown_report(options);
   EXPECT_NE(md.find("| non_saturating, 0.001, 1 | minimax, 0.001, 1 | g_grad_norm | 1 | [1, 1] | "
                     "paired, 2 pairs |"),
@@ -142,45 +156,14 @@ TEST(Report, MarkdownDifferencesSayWhenRunsArePairedBySeed) {
                       R"("non_saturating lr=0.001 d_steps=1","high":1.0,"low":1.0,"metric":)"
                       R"("g_grad_norm","pairing":"paired, 2 pairs")"),
             std::string::npos);
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
 }
 
 // Groups that also differ in a setting other than loss, lr and d_steps
 // (a searched beta1) are still paired by seed, in both reports alike.
-TEST(Report, GroupsDifferingInOtherSettingsPairBySeedInBothReports) {
-  const fs::path db =
-      fs::temp_directory_path() / ("gansweep-report-paired-beta-" + std::to_string(getpid()));
-  fs::remove(db);
-  {
-    auto store = store::ResultStore::open_for_writing(db);
-    std::vector<store::RunRecord> runs;
-    int position = 0;
-    for (const std::string loss : {"minimax", "non_saturating"}) {
-      for (int seed = 0; seed < 2; ++seed) {
-        runs.push_back({loss + std::to_string(seed),
-                        position++,
-                        R"({"train":{"loss":")" + loss + R"(","lr":0.001,"d_steps":1,"beta1":)" +
-                            (loss == "minimax" ? "0.5" : "0.9") + R"(,"seed":)" +
-                            std::to_string(seed) + "}}",
-                        {}});
-      }
-    }
-    store->register_sweep({"paired", "paired.yaml", "name: paired"}, runs);
-    for (const auto& run : runs) {
-      store->start_run(run.run_key, {});
-      for (int step = 0; step < 20; ++step) {
-        store::StepRow row;
-        row.step = step;
-        row.g_grad_norm = (run.run_key[0] == 'm' ? 1.0 : 2.0) + step;
-        row.dg_dlogit = 0.5;
-        store->append_step(run.run_key, row);
-      }
-      store->finish_run(run.run_key, {});
-    }
-  }
-  ReportOptions options;
-  options.databases = {db};
-  options.title = "paired";
+TEST_F(PairedReportTest, GroupsDifferingInOtherSettingsPairBySeedInBothReports) {
+  const ReportOptions options = write([](const std::string& loss) {
+    return std::string(R"("beta1":)") + (loss == "minimax" ? "0.5" : "0.9") + ",";
+  });
   const std::string md = build_markdown_report(options);
   EXPECT_NE(md.find("| non_saturating, 0.001, 1, 0.9 | minimax, 0.001, 1, 0.5 | g_grad_norm | 1 | "
                     "[1, 1] | paired, 2 pairs |"),
@@ -190,7 +173,6 @@ TEST(Report, GroupsDifferingInOtherSettingsPairBySeedInBothReports) {
   EXPECT_NE(html.find(R"("group":"non_saturating lr=0.001 d_steps=1 train.beta1=0.9","high":1.0,)"
                       R"("low":1.0,"metric":"g_grad_norm","pairing":"paired, 2 pairs")"),
             std::string::npos);
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
 }
 
 }  // namespace
