@@ -77,6 +77,18 @@ TrainOptions train_options_for(const Experiment& experiment, const torch::Device
   return train_options;
 }
 
+// What a training result records in the run's row, for a run trained alone
+// or in a stacked group.
+store::RunOutcome outcome_of(const TrainResult& trained) {
+  store::RunOutcome outcome;
+  outcome.status = trained.status;
+  outcome.first_nonfinite_step = trained.first_nonfinite_step;
+  outcome.steps_done = trained.steps_done;
+  outcome.train_seconds = trained.seconds;
+  if (trained.status == store::RunStatus::kInterrupted) outcome.error = "interrupted by a signal";
+  return outcome;
+}
+
 }  // namespace
 
 WorkerResult train_run_in_process(const SweepPlan& plan, const PlannedRun& run,
@@ -151,13 +163,8 @@ WorkerResult train_run_in_process(const SweepPlan& plan, const PlannedRun& run,
 
     StoreRecorder recorder(*store, run.run_key);
     const TrainResult trained = trainer->train(recorder);
-    outcome.status = trained.status;
-    outcome.first_nonfinite_step = trained.first_nonfinite_step;
-    outcome.steps_done = trained.steps_done;
-    outcome.train_seconds = trained.seconds;
-    if (trained.status == store::RunStatus::kInterrupted) {
-      outcome.error = "interrupted by a signal";
-    } else {
+    outcome = outcome_of(trained);
+    if (trained.status != store::RunStatus::kInterrupted) {
       trainer->save_generator(generator_weights_path(options.db_path, run.run_key));
     }
   } catch (const store::StoreError&) {
@@ -308,17 +315,6 @@ std::vector<WorkerResult> train_stacked_group_in_process(const SweepPlan& plan,
       if (!claimed[r]) trainer->exclude(static_cast<std::int64_t>(r));
     }
 
-    const auto outcome_of = [](const TrainResult& trained) {
-      store::RunOutcome outcome;
-      outcome.status = trained.status;
-      outcome.first_nonfinite_step = trained.first_nonfinite_step;
-      outcome.steps_done = trained.steps_done;
-      outcome.train_seconds = trained.seconds;
-      if (trained.status == store::RunStatus::kInterrupted) {
-        outcome.error = "interrupted by a signal";
-      }
-      return outcome;
-    };
     const auto trained =
         trainer->train(recorder_pointers, [&](std::int64_t r, const TrainResult& result) {
           // Diverged while the others train on: recorded at once, so that a
