@@ -39,6 +39,17 @@ std::string setting(const query::RunRow& row, const std::string& path) {
   return it == row.fields.end() ? "" : it->second.display();
 }
 
+// "minimax lr=0.001 d_steps=1 train.beta1=0.5": a group's name from its
+// values of grouping_settings (loss, lr, d_steps, then the others by path);
+// an empty value is a setting these runs do not read and is left out.
+std::string group_name(const std::vector<std::string>& by, const std::vector<std::string>& values) {
+  std::string name = fmt::format("{} lr={} d_steps={}", values[0], values[1], values[2]);
+  for (std::size_t i = 3; i < by.size(); ++i) {
+    if (!values[i].empty()) name += fmt::format(" {}={}", by[i], values[i]);
+  }
+  return name;
+}
+
 // Four significant digits: more than a plot can show, and it halves the
 // page's size.
 nlohmann::json number_or_null(double x) {
@@ -139,18 +150,12 @@ nlohmann::json database_json(const std::filesystem::path& path, int max_points,
 
   // Groups (report/grouping.h), in the order their first run is listed.
   const std::vector<std::string> by = grouping_settings(runs);
-  const std::vector<std::string> other_settings(by.begin() + 3, by.end());
   std::vector<std::string> names;
   std::map<std::string, std::vector<const query::RunRow*>> members;
   for (const auto& row : runs.rows) {
-    std::string name = fmt::format("{} lr={} d_steps={}", setting(row, "train.loss"),
-                                   setting(row, "train.lr"), setting(row, "train.d_steps"));
-    for (const auto& path : other_settings) {
-      // A setting this run does not read (gp_lambda outside wasserstein_gp).
-      if (const std::string value = setting(row, path); !value.empty()) {
-        name += fmt::format(" {}={}", path, value);
-      }
-    }
+    std::vector<std::string> values;
+    for (const auto& path : by) values.push_back(setting(row, path));
+    const std::string name = group_name(by, values);
     if (members.count(name) == 0) names.push_back(name);
     members[name].push_back(&row);
   }
@@ -241,14 +246,7 @@ nlohmann::json database_json(const std::filesystem::path& path, int max_points,
   // seeds' own spread from the interval.
   const auto comparison =
       query::compare_groups(path, runs, by, {0, 200}, {"g_grad_norm", "dg_dlogit"}, 500);
-  const auto label = [&](std::size_t g) {
-    const auto& key = comparison.groups[g].key;
-    std::string name = fmt::format("{} lr={} d_steps={}", key[0], key[1], key[2]);
-    for (std::size_t i = 3; i < key.size(); ++i) {
-      if (!key[i].empty()) name += fmt::format(" {}={}", by[i], key[i]);
-    }
-    return name;
-  };
+  const auto label = [&](std::size_t g) { return group_name(by, comparison.groups[g].key); };
   nlohmann::json differences = nlohmann::json::array();
   for (const auto& d : comparison.differences) {
     differences.push_back(
