@@ -19,17 +19,25 @@ std::set<std::uint64_t> sweep_seeds(const SweepPlan& plan) {
   return seeds;
 }
 
-// The steps a run is evaluated at: step 0, every eval_every, and the last.
-std::vector<std::int64_t> evaluation_steps(const Experiment& e) {
-  std::vector<std::int64_t> steps;
-  for (std::int64_t s = 0; s < e.steps; s += e.eval_every) steps.push_back(s);
-  steps.push_back(e.steps);
-  return steps;
+// A run is evaluated at step 0, every eval_every, and its last step: does
+// one of them fall in the window? Computed, not listed: planning a large
+// sweep checks every run.
+bool evaluated_in(const Experiment& e, const StepWindow& window) {
+  if (window.begin > e.steps) return false;
+  const std::int64_t first_multiple =
+      (window.begin + e.eval_every - 1) / e.eval_every * e.eval_every;
+  return (first_multiple < e.steps && window.contains(first_multiple)) || window.contains(e.steps);
 }
 
-std::string some_steps(const std::vector<std::int64_t>& steps) {
-  if (steps.size() <= 6) return fmt::format("{}", fmt::join(steps, ", "));
-  return fmt::format("{}, {}, {}, ..., {}", steps[0], steps[1], steps[2], steps.back());
+// "0, 100, 200, 300" or "0, 500, 1000, ..., 4000", for the error message.
+std::string evaluation_steps_text(const Experiment& e) {
+  std::vector<std::int64_t> steps;
+  for (std::int64_t s = 0; s < e.steps && steps.size() < 6; s += e.eval_every) steps.push_back(s);
+  if (steps.size() < 6) {
+    steps.push_back(e.steps);
+    return fmt::format("{}", fmt::join(steps, ", "));
+  }
+  return fmt::format("{}, {}, {}, ..., {}", steps[0], steps[1], steps[2], e.steps);
 }
 
 }  // namespace
@@ -51,14 +59,12 @@ void check_rerun_best(const SweepPlan& plan) {
           fmt::format("{} is not measured on {} (run {}); expected one of {}", rerun.metric,
                       name_of(e.data_kind), run.run_key, fmt::join(fitting, ", ")));
     }
-    const auto steps = evaluation_steps(e);
-    if (std::none_of(steps.begin(), steps.end(),
-                     [&](std::int64_t s) { return rerun.window.contains(s); })) {
+    if (!evaluated_in(e, rerun.window)) {
       throw ConfigError(
           file, rerun.window_position, "rerun_best.window",
           fmt::format("run {} has no evaluation in {} (it is evaluated at "
                       "steps {}); widen the window or change log.eval_every",
-                      run.run_key, step_window_text(rerun.window), some_steps(steps)));
+                      run.run_key, step_window_text(rerun.window), evaluation_steps_text(e)));
     }
   }
   const std::set<std::uint64_t> used = sweep_seeds(plan);
