@@ -105,7 +105,8 @@ RunTable query_runs(const std::filesystem::path& db_path, const RunQuery& query)
       "SELECT r.run_key, coalesce(l.sweep, r.sweep), coalesce(l.position, r.position), "
       "r.status, r.config_json, r.steps_done, r.first_nonfinite_step, ls.nan_mask{}, "
       "le.modes_covered, le.high_quality_fraction, le.mode_kl, le.frechet_distance, "
-      "le.classes_covered, le.class_kl "
+      "le.classes_covered, le.class_kl, r.attempts, r.train_seconds, r.device, r.threads, "
+      "r.host "
       "FROM runs r LEFT JOIN sweep_runs l ON l.run_key = r.run_key "
       "LEFT JOIN last_step ls ON ls.run_key = r.run_key "
       "LEFT JOIN last_eval le ON le.run_key = r.run_key WHERE 1",
@@ -181,6 +182,18 @@ RunTable query_runs(const std::filesystem::path& db_path, const RunQuery& query)
       row.fields[std::string(kEvalColumns[i])] =
           number_or_missing(eval_column + static_cast<int>(i));
     }
+    // The run record's own fields, which --sort names as --where does.
+    const int record_column = eval_column + static_cast<int>(kEvalColumns.size());
+    const auto text_or_missing = [&](int column) {
+      return statement.column_is_null(column)
+                 ? Cell{}
+                 : Cell{Cell::Kind::kText, 0, statement.column_text(column)};
+    };
+    row.fields["attempts"] = number_or_missing(record_column);
+    row.fields["train_seconds"] = number_or_missing(record_column + 1);
+    row.fields["device"] = text_or_missing(record_column + 2);
+    row.fields["threads"] = number_or_missing(record_column + 3);
+    row.fields["host"] = text_or_missing(record_column + 4);
     settings_of_row.push_back(std::move(settings));
     table.rows.push_back(std::move(row));
   }
@@ -239,17 +252,21 @@ RunTable query_runs(const std::filesystem::path& db_path, const RunQuery& query)
       const auto it = row.fields.find(key);
       return it == row.fields.end() ? kMissing : it->second;
     };
-    // Finished runs with a finite number (or text) rank; the rest follow in
-    // listing order, in either direction.
-    const auto rankable = [&](const RunRow& row) {
+    // Tiers, in either direction: finished runs with a finite number (or
+    // text), sorted; done runs without one; other runs with one (a diverged
+    // run's first_nonfinite_step), sorted; the rest in listing order. So a
+    // diverged or unfinished run never ranks ahead of a done one.
+    const auto tier = [&](const RunRow& row) {
       const Cell& cell = value_of(row);
-      return row.status == "done" && (is_finite_number(cell) || cell.kind == Cell::Kind::kText);
+      const bool has_value = is_finite_number(cell) || cell.kind == Cell::Kind::kText;
+      if (row.status == "done") return has_value ? 0 : 1;
+      return has_value ? 2 : 3;
     };
     std::stable_sort(table.rows.begin(), table.rows.end(), [&](const RunRow& a, const RunRow& b) {
-      const bool ra = rankable(a);
-      const bool rb = rankable(b);
-      if (ra != rb) return ra;
-      if (!ra) return false;
+      const int ta = tier(a);
+      const int tb = tier(b);
+      if (ta != tb) return ta < tb;
+      if (ta == 1 || ta == 3) return false;
       const Cell& x = value_of(a);
       const Cell& y = value_of(b);
       if (x.kind != y.kind) return x.kind == Cell::Kind::kNumber;  // numbers before text

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <limits>
+#include <tuple>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -207,6 +209,55 @@ TEST(RunTableSettings, ASettingARunDoesNotReadIsLeftOutForIt) {
   // An MLP's width (a DCGAN key) is never listed; its hidden size is.
   EXPECT_EQ(table.rows[0].fields.count("model.width"), 0u);
   EXPECT_EQ(table.rows[0].fields.at("model.hidden").display(), "16");
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
+}
+
+}  // namespace
+}  // namespace gansweep::query
+
+namespace gansweep::query {
+namespace {
+
+// c09 for the run record's own fields: --sort first_nonfinite_step,
+// train_seconds or attempts is applied, and a diverged run listed first
+// still never ranks ahead of a done one.
+TEST(RunTableSort, RunRecordFieldsSortAndDivergedRunsFollowDoneOnes) {
+  const fs::path db =
+      fs::temp_directory_path() / ("gansweep-sort-record-" + std::to_string(getpid()) + ".db");
+  fs::remove(db);
+  {
+    auto store = store::ResultStore::open_for_writing(db);
+    store->register_sweep({"s", "s.yaml", ""}, {{"d5", 0, R"({"train":{}})", {}},
+                                                {"ok3", 1, R"({"train":{}})", {}},
+                                                {"d2", 2, R"({"train":{}})", {}},
+                                                {"ok1", 3, R"({"train":{}})", {}}});
+    for (const auto& [key, seconds, diverged_at] :
+         std::vector<std::tuple<std::string, double, int>>{
+             {"d5", 9.0, 5}, {"ok3", 3.0, -1}, {"d2", 8.0, 2}, {"ok1", 1.0, -1}}) {
+      store->start_run(key, {});
+      store::RunOutcome outcome;
+      outcome.train_seconds = seconds;
+      if (diverged_at >= 0) {
+        outcome.status = store::RunStatus::kDiverged;
+        outcome.first_nonfinite_step = diverged_at;
+      }
+      store->finish_run(key, outcome);
+    }
+  }
+  const auto order = [&](const std::string& field, bool descending) {
+    RunQuery q;
+    q.sort_by = resolve_run_field(field);
+    q.descending = descending;
+    std::vector<std::string> keys;
+    for (const auto& row : query_runs(db, q).rows) keys.push_back(row.run_key);
+    return keys;
+  };
+  using Keys = std::vector<std::string>;
+  EXPECT_EQ(order("first_nonfinite_step", false), (Keys{"ok3", "ok1", "d2", "d5"}));
+  EXPECT_EQ(order("first_nonfinite_step", true), (Keys{"ok3", "ok1", "d5", "d2"}));
+  EXPECT_EQ(order("train_seconds", false), (Keys{"ok1", "ok3", "d2", "d5"}));
+  EXPECT_EQ(order("train_seconds", true), (Keys{"ok3", "ok1", "d5", "d2"}));
+  EXPECT_EQ(order("attempts", false), (Keys{"ok3", "ok1", "d5", "d2"}));
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
 }
 
